@@ -1,0 +1,24 @@
+# The interface to the project: `make demo` and `make test` set themselves up.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+
+.PHONY: setup demo test bench clean
+
+setup: $(INSTALLED)
+
+$(INSTALLED): pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[test]'
+	touch $(INSTALLED)
+
+demo: $(INSTALLED)
+	$(VENV)/bin/netpulse demo
+
+test: $(INSTALLED)
+	$(PY) -m pytest -q
+
+clean:
+	rm -rf var warehouse/*.duckdb warehouse/*.duckdb.wal

@@ -1,0 +1,50 @@
+"""Ingest one landing source into the warehouse: find new files, validate and load them.
+
+One DAG per source (`netpulse_ingest_<source>`), hourly and on demand. Files that fail
+validation are quarantined with their reasons (see `netpulse status`); the others load.
+When anything loaded, the source's Asset is updated, which starts `netpulse_build`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from airflow.sdk import Asset, dag, get_current_context, task
+
+from netpulse.airflow_tasks import (
+    DEFAULT_TASK_ARGS,
+    RAW_ASSET_URIS,
+    WAREHOUSE_POOL,
+    load_deliveries,
+    pending_deliveries,
+)
+
+
+def ingest_dag(source: str):
+    @dag(
+        dag_id=f"netpulse_ingest_{source}",
+        schedule="@hourly",
+        start_date=datetime(2024, 1, 1),
+        catchup=False,
+        max_active_runs=1,
+        tags=["netpulse", "ingest"],
+        doc_md=__doc__,
+        default_args={"retries": DEFAULT_TASK_ARGS["retries"],
+                      "retry_delay": timedelta(seconds=DEFAULT_TASK_ARGS["retry_delay_seconds"])},
+    )
+    def ingest():
+        @task(pool=WAREHOUSE_POOL)
+        def find_new_deliveries() -> list[str]:
+            return pending_deliveries(source)
+
+        @task(pool=WAREHOUSE_POOL, outlets=[Asset(RAW_ASSET_URIS[source])])
+        def load_new_deliveries(paths: list[str]) -> dict:
+            return load_deliveries(source, paths, run_id=get_current_context()["run_id"])
+
+        load_new_deliveries(find_new_deliveries())
+
+    return ingest()
+
+
+for _source in RAW_ASSET_URIS:
+    ingest_dag(_source)

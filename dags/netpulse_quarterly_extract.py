@@ -1,0 +1,36 @@
+"""Write each network's quarterly indicator extract (CSV) for its latest complete quarter.
+
+Runs on the first of every month, because networks' quarters may start in any month
+(financial-year quarters start in April); a network whose quarter did not just end gets
+its latest complete quarter written again, unchanged unless late data arrived.
+Small numbers are suppressed as configured for funder-facing output.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from airflow.sdk import dag, get_current_context, task
+
+from netpulse.airflow_tasks import WAREHOUSE_POOL, write_quarterly_extracts
+
+
+@dag(
+    dag_id="netpulse_quarterly_extract",
+    schedule="0 6 1 * *",
+    start_date=datetime(2024, 1, 1),
+    catchup=False,
+    max_active_runs=1,
+    tags=["netpulse", "extract"],
+    doc_md=__doc__,
+)
+def netpulse_quarterly_extract():
+    @task(pool=WAREHOUSE_POOL)
+    def write_extracts() -> list[str]:
+        context = get_current_context()
+        return write_quarterly_extracts(context.get("logical_date"))
+
+    write_extracts()
+
+
+netpulse_quarterly_extract()

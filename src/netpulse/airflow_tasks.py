@@ -1,0 +1,65 @@
+"""What the Airflow tasks do, as plain functions testable without a scheduler.
+
+DAG files import only this module at parse time; it imports nothing heavy at the top,
+so parsing stays fast. Settings come from the environment of the worker (NETPULSE_*).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+
+from netpulse.landing import SOURCES
+
+log = logging.getLogger(__name__)
+
+WAREHOUSE_POOL = "netpulse_warehouse"
+RAW_ASSET_URIS = {source: f"netpulse://warehouse/raw/{source}" for source in SOURCES}
+INDICATORS_ASSET_URI = "netpulse://warehouse/indicators"
+DEFAULT_TASK_ARGS = {"retries": 2, "retry_delay_seconds": 60}
+
+
+def pending_deliveries(source: str) -> list[str]:
+    """Landing files of a source not yet in the manifest (relative paths)."""
+    from netpulse.loading import pending_files
+    from netpulse.settings import Settings
+
+    paths = pending_files(Settings.from_env(), source)
+    log.info("%d new %s file(s): %s", len(paths), source, ", ".join(paths) or "none")
+    return paths
+
+
+def load_deliveries(source: str, paths: list[str], run_id: str) -> dict:
+    """Validate and load the given files; skip (no Asset event) when nothing new loaded."""
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    from netpulse.loading import ingest
+    from netpulse.settings import Settings
+
+    report = ingest(Settings.from_env(), sources=(source,), only_paths=tuple(paths), run_id=run_id)
+    for outcome in report.outcomes:
+        if outcome.status == "quarantined":
+            log.warning("QUARANTINED %s: %s", outcome.path, outcome.error)
+        else:
+            log.info("%s %s (%d rows)", outcome.status, outcome.path, outcome.rows)
+    if not report.changed:
+        raise AirflowSkipException(f"warehouse unchanged: {report.summary()}")
+    return report.as_dict()
+
+
+def build_warehouse(run_id: str) -> dict:
+    from netpulse.build import build
+    from netpulse.settings import Settings
+
+    report = build(Settings.from_env(), run_id=run_id)
+    return {"build_id": report.build_id, "models": len(report.models),
+            "network_periods": report.network_periods}
+
+
+def write_quarterly_extracts(as_of: date | datetime | None) -> list[str]:
+    from netpulse.extract import write_quarter_extracts
+    from netpulse.settings import Settings
+
+    as_of = as_of.date() if isinstance(as_of, datetime) else (as_of or date.today())
+    paths = write_quarter_extracts(Settings.from_env(), as_of=as_of)
+    return [str(p) for p in paths]

@@ -1,0 +1,123 @@
+"""The ``netpulse`` command line: demo, run, status, extract."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+from netpulse.errors import NetpulseError
+from netpulse.settings import DEMO_HASH_KEY, Settings
+
+log = logging.getLogger("netpulse")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(
+        landing=getattr(args, "landing", None),
+        warehouse=getattr(args, "warehouse", None),
+        network_config=getattr(args, "config", None),
+    )
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from netpulse.build import build
+    from netpulse.loading import ingest
+
+    settings = _settings(args)
+    if not settings.landing.is_dir():
+        raise NetpulseError(f"landing zone {settings.landing} is not a directory")
+    report = ingest(settings, network_ids=tuple(args.network) if args.network else None)
+    print(f"deliveries: {report.summary()}")
+    for outcome in report.outcomes:
+        if outcome.status == "quarantined":
+            print(f"  quarantined {outcome.path}: {outcome.error}")
+    result = build(settings, run_id=report.run_id)
+    print(result.summary())
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from netpulse.status import warehouse_status
+
+    print(warehouse_status(_settings(args)))
+    return 0
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from netpulse.extract import write_quarter_extracts
+
+    settings = _settings(args)
+    as_of = date.fromisoformat(args.as_of) if args.as_of else date.today()
+    for path in write_quarter_extracts(settings, as_of=as_of):
+        print(path)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from netpulse.demo import run_demo
+
+    if not os.environ.get("NETPULSE_HASH_KEY"):
+        os.environ["NETPULSE_HASH_KEY"] = DEMO_HASH_KEY
+        print("note: NETPULSE_HASH_KEY is not set; the demo uses a development key. "
+              "Never use it for real member data.")
+    settings = _settings(args)
+    demo_home = settings.home / "demo"
+    settings = dataclasses.replace(
+        settings,
+        landing=args.landing or demo_home / "landing",
+        network_config=args.config or demo_home / "networks.yaml",
+    )
+    return run_demo(settings)
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="netpulse", description=__doc__)
+    sub = top.add_subparsers(dest="command", required=True)
+
+    def common(p: argparse.ArgumentParser, landing: bool = False) -> None:
+        p.add_argument("--warehouse", type=Path, help="DuckDB file (default: $NETPULSE_WAREHOUSE "
+                       "or warehouse/netpulse.duckdb)")
+        p.add_argument("--config", type=Path, help="networks YAML (default: $NETPULSE_CONFIG)")
+        if landing:
+            p.add_argument("--landing", type=Path, help="landing zone (default: $NETPULSE_LANDING)")
+
+    demo = sub.add_parser("demo", help="write a synthetic landing zone and run it through the Airflow DAGs")
+    common(demo, landing=True)
+    demo.set_defaults(func=cmd_demo)
+
+    run = sub.add_parser("run", help="load whatever is new in the landing zone, validate, build")
+    common(run, landing=True)
+    run.add_argument("--network", action="append", help="only this network (repeatable)")
+    run.set_defaults(func=cmd_run)
+
+    status = sub.add_parser("status", help="deliveries loaded, duplicates, quarantined, last build")
+    common(status)
+    status.set_defaults(func=cmd_status)
+
+    extract = sub.add_parser("extract", help="write each network's latest complete quarter as CSV")
+    common(extract)
+    extract.add_argument("--as-of", help="date (YYYY-MM-DD); quarters ending before it (default today)")
+    extract.set_defaults(func=cmd_extract)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="netpulse: %(levelname)s: %(message)s")
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except NetpulseError as exc:
+        print(f"netpulse: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("netpulse: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,106 @@
+"""Quarterly indicator extracts for funders: one CSV per network and quarter.
+
+Funders see aggregates only, with small numbers suppressed: counts from 1 to
+``min_count - 1`` are shown as ``*`` and the rest rounded to the nearest ``round_to``
+(the usual health-statistics rule: 1-7 suppressed, others rounded to 5). The stage is
+explained by the rule's thresholds, never by the period's own small counts.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import yaml
+
+from netpulse.errors import ConfigError
+from netpulse.settings import Settings
+from netpulse.stages import SYMBOLS, load_stage_rules
+from netpulse.warehouse import open_warehouse
+
+COUNT_COLUMNS = ("active_members", "new_members", "retained_members", "meetings_held",
+                 "attendances", "forum_posts", "forum_replies", "survey_responses")
+SUPPRESSED = "*"
+
+
+@dataclass(frozen=True)
+class Suppression:
+    min_count: int = 8
+    round_to: int = 5
+
+    def apply(self, value: int) -> str:
+        if value == 0:
+            return "0"
+        if value < self.min_count:
+            return SUPPRESSED
+        return str(int(self.round_to * round(value / self.round_to)))
+
+
+def load_suppression(config: Path | None) -> Suppression:
+    if config is None or not config.exists():
+        return Suppression()
+    section = (yaml.safe_load(config.read_text(encoding="utf-8")) or {}).get("suppression") or {}
+    rule = Suppression(**{k: int(v) for k, v in section.items() if k in ("min_count", "round_to")})
+    if rule.min_count < 1 or rule.round_to < 1:
+        raise ConfigError(f"{config}: suppression min_count and round_to must be at least 1")
+    return rule
+
+
+def stage_basis(stage: str, grain: str) -> str:
+    """The thresholds of the rule for a stage, in words, without any of the period's values."""
+    rules = load_stage_rules()
+    for rule in rules.rules:
+        if rule.stage == stage:
+            if not rule.conditions:
+                return rule.note or stage
+            return "; ".join(
+                f"{c.metric.replace('_', ' ')} {SYMBOLS[c.op]} {c.threshold(grain)}" for c in rule.conditions
+            )
+    return stage
+
+
+def write_quarter_extracts(settings: Settings, *, as_of: date) -> list[Path]:
+    """For each network, write its latest quarter that ended before ``as_of``."""
+    suppression = load_suppression(settings.network_config)
+    with open_warehouse(settings, read_only=True) as con:
+        rows = con.execute(
+            """
+            select p.*, n.name as network_name,
+                   (p.period_start + interval 3 month - interval 1 day)::date as period_end
+            from indicators.network_period as p
+            inner join meta.networks as n using (network_id)
+            where p.grain = 'quarter' and p.period_start + interval 3 month <= ?
+            qualify p.period_start = max(p.period_start) over (partition by p.network_id)
+            order by p.network_id
+            """,
+            [as_of],
+        ).df()
+    written = []
+    for row in rows.to_dict("records"):
+        folder = settings.extracts / row["network_id"]
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{row['network_id']}_quarter_{row['period_start']:%Y-%m-%d}.csv"
+        record = {
+            "network_id": row["network_id"],
+            "network_name": row["network_name"],
+            "quarter_start": f"{row['period_start']:%Y-%m-%d}",
+            "quarter_end": f"{row['period_end']:%Y-%m-%d}",
+            "stage": row["stage"],
+            "stage_held_by_hysteresis": row["stage"] != row["evidence_stage"],
+            "stage_basis": stage_basis(row["stage"], "quarter"),
+            **{c: suppression.apply(int(row[c])) for c in COUNT_COLUMNS},
+            "suppression": f"counts 1-{suppression.min_count - 1} shown as {SUPPRESSED}, others rounded to {suppression.round_to}",
+            "methodology_version": row["methodology_version"],
+            "stage_rules_version": row["stage_rules_version"],
+            "build_id": row["build_id"],
+        }
+        tmp = path.with_suffix(".csv.tmp")
+        with tmp.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(record))
+            writer.writeheader()
+            writer.writerow(record)
+        tmp.replace(path)  # never leave a half-written extract
+        written.append(path)
+    return written

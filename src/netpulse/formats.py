@@ -1,0 +1,247 @@
+"""The generic CSV formats (v1): reading a delivery and typing its columns.
+
+A delivery is read as text, checked for its required columns, then typed into the frame
+that Great Expectations validates and the loader writes to the raw schema. Typing never
+raises on a bad value: it records the problem in a ``bad_*`` column so that validation
+can report every faulty row of a file at once, by line number.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from netpulse.errors import DeliveryRejected
+from netpulse.identity import MemberHasher, normalise_email
+
+OFFSET_SUFFIX = re.compile(r"(?:Z|[+-]\d{2}(?::?\d{2})?)$", re.IGNORECASE)
+TRUE_WORDS = {"true", "1", "yes", "y", "t"}
+FALSE_WORDS = {"false", "0", "no", "n", "f"}
+LIKERT_VALUES = {"1", "2", "3", "4", "5"}
+
+
+@dataclass(frozen=True)
+class SourceFormat:
+    source: str
+    required: tuple[str, ...]
+    timestamps: tuple[str, ...] = ()
+    dates: tuple[str, ...] = ()
+    # Survey items are every column beyond the required ones; elsewhere extras are ignored.
+    extra_columns_are_items: bool = False
+
+
+FORMATS = {
+    "attendance": SourceFormat(
+        "attendance",
+        ("meeting_id", "meeting_title", "meeting_start", "meeting_end", "email", "name",
+         "joined_at", "left_at", "role", "status"),
+        timestamps=("meeting_start", "meeting_end", "joined_at", "left_at"),
+    ),
+    "forum": SourceFormat(
+        "forum",
+        ("post_id", "topic_id", "reply_to_post_id", "email", "name", "created_at", "kind"),
+        timestamps=("created_at",),
+    ),
+    "survey": SourceFormat(
+        "survey",
+        ("response_id", "instrument", "submitted_at", "email", "finished"),
+        timestamps=("submitted_at",),
+        extra_columns_are_items=True,
+    ),
+    "roster": SourceFormat(
+        "roster",
+        ("email", "name", "organisation", "sector", "profession", "region",
+         "patient_or_carer", "joined_on", "left_on", "other_emails"),
+        dates=("joined_on", "left_on"),
+    ),
+}
+
+
+@dataclass
+class TypedDelivery:
+    """A delivery typed for validation and loading."""
+
+    frame: pd.DataFrame
+    rows_in_file: int
+    answers: pd.DataFrame | None = None  # survey items, long form
+    ignored_columns: tuple[str, ...] = ()
+
+
+def read_delivery(path: Path, fmt: SourceFormat) -> pd.DataFrame:
+    """Read a CSV delivery as text; blank cells become missing values."""
+    try:
+        frame = pd.read_csv(
+            path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
+            skip_blank_lines=True, quoting=csv.QUOTE_MINIMAL,
+        )
+    except pd.errors.EmptyDataError:
+        raise DeliveryRejected("the file is empty (no header row)") from None
+    except UnicodeDecodeError as exc:
+        raise DeliveryRejected(
+            f"the file is not UTF-8 text (undecodable byte at position {exc.start}); "
+            "export it again as CSV UTF-8"
+        ) from None
+    except pd.errors.ParserError as exc:
+        raise DeliveryRejected(f"the file is not a readable CSV table: {exc}".strip()) from None
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    duplicated = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
+    if duplicated:
+        raise DeliveryRejected(f"the header repeats the column(s) {', '.join(duplicated)}")
+    missing = [c for c in fmt.required if c not in frame.columns]
+    if missing:
+        raise DeliveryRejected(
+            f"missing required column(s) {', '.join(missing)}; a {fmt.source} file needs "
+            f"{', '.join(fmt.required)}"
+        )
+    frame = frame.apply(lambda col: col.str.strip()).replace("", pd.NA)
+    return frame
+
+
+def parse_timestamps(text: pd.Series, timezone: str) -> pd.Series:
+    """ISO 8601 text to naive UTC timestamps; text without an offset is network-local time.
+
+    Unparseable values become NaT (the caller reports them). In the autumn hour that
+    occurs twice, local times are read as the first (summer-time) occurrence; times in the
+    spring gap are moved forward to the first valid instant.
+    """
+    result = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
+    present = text.notna()
+    has_offset = present & text.str.contains(OFFSET_SUFFIX, na=False)
+    local = present & ~has_offset
+    if has_offset.any():
+        aware = pd.to_datetime(text[has_offset], format="ISO8601", utc=True, errors="coerce")
+        result[has_offset] = aware.dt.tz_localize(None).astype("datetime64[us]")
+    if local.any():
+        naive = pd.to_datetime(text[local], format="ISO8601", errors="coerce")
+        placed = naive.dt.tz_localize(
+            timezone, ambiguous=np.ones(len(naive), dtype=bool), nonexistent="shift_forward"
+        )
+        result[local] = placed.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[us]")
+    return result
+
+
+def parse_dates(text: pd.Series) -> pd.Series:
+    return pd.to_datetime(text, format="ISO8601", errors="coerce").dt.date
+
+
+def _describe_bad_values(text: pd.DataFrame, parsed: pd.DataFrame) -> pd.Series:
+    """Per row, the cells whose text is present but did not parse, e.g. "left_at='14/03/25'"."""
+    problems = []
+    for column in text.columns:
+        bad = text[column].notna() & parsed[column].isna()
+        problems.append((column + "='" + text[column].astype("string") + "'").where(bad))
+    return _join_problems(problems, text.index)
+
+
+def _join_problems(parts: list[pd.Series], index: pd.Index) -> pd.Series:
+    """Row-wise "; "-join of problem descriptions; missing where a row has none."""
+    joined = pd.Series(pd.NA, index=index, dtype="string")
+    if not parts:
+        return joined
+    table = pd.concat(parts, axis=1)
+    has_problem = table.notna().any(axis=1)
+    # Only faulty rows reach the row-wise join, so clean files stay vectorised.
+    if has_problem.any():
+        joined[has_problem] = table[has_problem].apply(lambda row: "; ".join(row.dropna()), axis=1)
+    return joined
+
+
+def _lower(series: pd.Series) -> pd.Series:
+    return series.str.lower()
+
+
+def _parse_bool(series: pd.Series) -> pd.Series:
+    lowered = series.str.lower()
+    result = pd.Series(pd.NA, index=series.index, dtype="boolean")
+    result[lowered.isin(TRUE_WORDS)] = True
+    result[lowered.isin(FALSE_WORDS)] = False
+    return result
+
+
+def type_delivery(frame: pd.DataFrame, fmt: SourceFormat, timezone: str,
+                  hasher: MemberHasher) -> TypedDelivery:
+    """Type a delivery read by :func:`read_delivery`; never raises on bad cell values."""
+    rows_in_file = len(frame)
+    extras = tuple(c for c in frame.columns if c not in fmt.required)
+    typed = frame[list(fmt.required)].copy()
+    # Line 1 is the header; blank lines are skipped by the reader, so this is the data
+    # line number, which matches the file for exports without blank or multi-line rows.
+    typed.insert(0, "line_number", pd.Series(np.arange(2, rows_in_file + 2), index=frame.index))
+    typed["email_hash"] = hasher.hash_series(typed["email"])
+    typed["email_normalised"] = typed["email"].map(normalise_email, na_action="ignore")
+
+    bad_parts = []
+    if fmt.timestamps:
+        text = frame[list(fmt.timestamps)]
+        parsed = pd.DataFrame({c: parse_timestamps(text[c], timezone) for c in fmt.timestamps})
+        bad_parts.append(_describe_bad_values(text, parsed))
+        for column in fmt.timestamps:
+            typed[column] = parsed[column]
+    if fmt.dates:
+        text = frame[list(fmt.dates)]
+        parsed = pd.DataFrame({c: parse_dates(text[c]) for c in fmt.dates})
+        bad_parts.append(_describe_bad_values(text, parsed))
+        for column in fmt.dates:
+            typed[column] = parsed[column]
+    typed["bad_values"] = _join_problems(bad_parts, frame.index)
+
+    answers = None
+    if fmt.source == "attendance":
+        typed["role"] = _lower(typed["role"]).fillna("attendee")
+        typed["status"] = _lower(typed["status"]).fillna("attended")
+    elif fmt.source == "forum":
+        typed["kind"] = _lower(typed["kind"])
+        # A topic starter is its own topic when the export leaves topic_id blank.
+        is_topic = typed["kind"].eq("topic").fillna(False)
+        typed.loc[is_topic, "topic_id"] = typed.loc[is_topic, "topic_id"].fillna(typed.loc[is_topic, "post_id"])
+    elif fmt.source == "survey":
+        typed["finished_text"] = _lower(typed["finished"])
+        typed["finished"] = _parse_bool(typed["finished"])
+        answers, typed["bad_answers"] = _survey_answers(frame, extras)
+        extras = ()
+    elif fmt.source == "roster":
+        typed["patient_or_carer_text"] = _lower(typed["patient_or_carer"])
+        typed["patient_or_carer"] = _parse_bool(typed["patient_or_carer"])
+        typed["other_email_hashes"], typed["bad_other_emails"] = _other_emails(typed["other_emails"], hasher)
+    return TypedDelivery(frame=typed, rows_in_file=rows_in_file, answers=answers, ignored_columns=extras)
+
+
+def _survey_answers(frame: pd.DataFrame, items: tuple[str, ...]) -> tuple[pd.DataFrame, pd.Series]:
+    """Item columns to long form, and per response the items whose answer is not Likert 1-5."""
+    bad = pd.Series(pd.NA, index=frame.index, dtype="string")
+    if not items:
+        empty = pd.DataFrame({"response_id": pd.Series(dtype="string"),
+                              "item": pd.Series(dtype="string"),
+                              "answer": pd.Series(dtype="Int16")})
+        return empty, bad
+    long = frame[["response_id", *items]].melt(
+        id_vars="response_id", var_name="item", value_name="text", ignore_index=False
+    )
+    long = long[long["text"].notna()]
+    valid = long["text"].isin(LIKERT_VALUES)
+    invalid = long[~valid]
+    if len(invalid):
+        described = (invalid["item"] + "='" + invalid["text"].astype(str) + "'").groupby(level=0).agg("; ".join)
+        bad[described.index] = described
+    answers = long[valid].assign(answer=lambda d: d["text"].astype("Int16"))[["response_id", "item", "answer"]]
+    return answers.reset_index(drop=True), bad
+
+
+def _other_emails(values: pd.Series, hasher: MemberHasher) -> tuple[pd.Series, pd.Series]:
+    """`;`-separated alternative addresses to lists of their keyed hashes."""
+    hashes = pd.Series([[] for _ in range(len(values))], index=values.index, dtype=object)
+    bad = pd.Series(pd.NA, index=values.index, dtype="string")
+    pattern = re.compile(r"^[^@\s;,]+@[^@\s;,]+\.[^@\s;,]+$")
+    for index, text in values.dropna().items():
+        addresses = [normalise_email(a) for a in text.split(";")]
+        addresses = [a for a in addresses if a]
+        wrong = [a for a in addresses if not pattern.match(a)]
+        if wrong:
+            bad[index] = "other_emails='" + "; ".join(wrong) + "'"
+        hashes[index] = [hasher.hash_one(a) for a in addresses if pattern.match(a)]
+    return hashes, bad

@@ -1,0 +1,253 @@
+"""Loading deliveries: discover new landing files, validate each, load or quarantine it.
+
+Each delivery is written in one transaction (raw rows, manifest row, validation results):
+all of it is visible or none of it. The manifest is keyed by content, so a file delivered
+again, under any name, is recorded as a duplicate and changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import duckdb
+import pandas as pd
+
+from netpulse.errors import DeliveryRejected, UnknownNetwork
+from netpulse.formats import FORMATS, read_delivery, type_delivery
+from netpulse.identity import MemberHasher
+from netpulse.landing import SOURCES, LandingFile, find_landing_files
+from netpulse.networks import Network, default_network, load_networks
+from netpulse.settings import Settings
+from netpulse.validation import store_validation, validate_frame
+from netpulse.warehouse import check_hash_key, known_networks, open_warehouse, upsert_networks
+
+log = logging.getLogger(__name__)
+
+# Columns written to each raw table, in table order after delivery_id and network_id.
+RAW_COLUMNS = {
+    "attendance": ("line_number", "meeting_id", "meeting_title", "meeting_start", "meeting_end",
+                   "email", "email_hash", "name", "joined_at", "left_at", "role", "status"),
+    "forum": ("line_number", "post_id", "topic_id", "reply_to_post_id", "email", "email_hash",
+              "name", "created_at", "kind"),
+    "survey": ("line_number", "response_id", "instrument", "submitted_at", "email",
+               "email_hash", "finished"),
+    "roster": ("line_number", "email", "email_hash", "name", "organisation", "sector",
+               "profession", "region", "patient_or_carer", "joined_on", "left_on",
+               "other_emails", "other_email_hashes"),
+}
+RAW_TABLES = {"attendance": "raw.attendance", "forum": "raw.forum",
+              "survey": "raw.survey_responses", "roster": "raw.roster"}
+
+
+@dataclass
+class DeliveryOutcome:
+    path: str
+    network_id: str
+    source: str
+    status: str  # loaded | duplicate | quarantined
+    rows: int = 0
+    error: str | None = None
+
+
+@dataclass
+class IngestReport:
+    run_id: str
+    outcomes: list[DeliveryOutcome] = field(default_factory=list)
+
+    @property
+    def loaded(self) -> list[DeliveryOutcome]:
+        return [o for o in self.outcomes if o.status == "loaded"]
+
+    @property
+    def changed(self) -> bool:
+        """Whether the warehouse holds new data a build should pick up."""
+        return bool(self.loaded)
+
+    def summary(self) -> str:
+        counts = Counter(o.status for o in self.outcomes)
+        if not self.outcomes:
+            return "no new deliveries"
+        return ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+
+    def as_dict(self) -> dict:
+        return {"run_id": self.run_id, "changed": self.changed,
+                "outcomes": [o.__dict__ for o in self.outcomes]}
+
+
+def new_run_id(prefix: str = "manual") -> str:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return f"{prefix}__{stamp}__{uuid.uuid4().hex[:8]}"
+
+
+def resolve_networks(settings: Settings, con: duckdb.DuckDBPyConnection,
+                     found: list[LandingFile]) -> dict[str, Network]:
+    """Configured networks, plus defaults for networks that only exist in the landing zone."""
+    networks = known_networks(con)
+    networks.update(load_networks(settings.network_config))
+    for network_id in sorted({f.network_id for f in found} - networks.keys()):
+        networks[network_id] = default_network(network_id)
+    upsert_networks(con, list(networks.values()))
+    return networks
+
+
+def _select_files(settings: Settings, sources: tuple[str, ...],
+                  network_ids: tuple[str, ...] | None) -> list[LandingFile]:
+    found = find_landing_files(settings.landing, sources)
+    if network_ids:
+        known = load_networks(settings.network_config).keys() | {f.network_id for f in found}
+        unknown = sorted(set(network_ids) - known)
+        if unknown:
+            raise UnknownNetwork(
+                f"unknown network {', '.join(unknown)}: not in the network configuration "
+                f"({settings.network_config or 'none given'}) and no folder under {settings.landing}"
+            )
+        found = [f for f in found if f.network_id in network_ids]
+    return found
+
+
+def _new_files(con: duckdb.DuckDBPyConnection, found: list[LandingFile]):
+    """Files whose content at their path is not yet in the manifest, with their sha256."""
+    rows = con.execute("select path, size_bytes, modified_at, sha256 from meta.deliveries").fetchall()
+    unchanged = {(p, s, m) for p, s, m, _ in rows}
+    recorded = {(p, h) for p, _, _, h in rows}
+    for landing_file in found:
+        if (landing_file.relative_path, landing_file.size_bytes, landing_file.modified_at) in unchanged:
+            continue  # same size and mtime as when we read it: skip without hashing
+        sha = landing_file.sha256()
+        if (landing_file.relative_path, sha) not in recorded:
+            recorded.add((landing_file.relative_path, sha))
+            yield landing_file, sha
+
+
+def pending_files(settings: Settings, source: str) -> list[str]:
+    """Relative paths of a source's landing files that a load would read."""
+    found = _select_files(settings, (source,), None)
+    with open_warehouse(settings) as con:
+        return [f.relative_path for f, _ in _new_files(con, found)]
+
+
+def ingest(settings: Settings, *, sources: tuple[str, ...] = SOURCES,
+           network_ids: tuple[str, ...] | None = None, only_paths: tuple[str, ...] | None = None,
+           run_id: str | None = None) -> IngestReport:
+    """Load every new landing file of the given sources; safe to run again at any time."""
+    hasher = MemberHasher(settings.require_hash_key())
+    report = IngestReport(run_id=run_id or new_run_id())
+    found = _select_files(settings, sources, network_ids)
+    if only_paths is not None:
+        found = [f for f in found if f.relative_path in set(only_paths)]
+    with open_warehouse(settings) as con:
+        check_hash_key(con, settings.require_hash_key())
+        networks = resolve_networks(settings, con, found)
+        for landing_file, sha in list(_new_files(con, found)):
+            outcome = _ingest_file(con, landing_file, sha, networks[landing_file.network_id],
+                                   hasher, report.run_id)
+            report.outcomes.append(outcome)
+    for outcome in report.outcomes:
+        if outcome.status == "quarantined":
+            log.warning("quarantined %s: %s", outcome.path, outcome.error)
+        else:
+            log.info("%s %s (%d rows)", outcome.status, outcome.path, outcome.rows)
+    return report
+
+
+def _ingest_file(con: duckdb.DuckDBPyConnection, landing_file: LandingFile, sha: str,
+                 network: Network, hasher: MemberHasher, run_id: str) -> DeliveryOutcome:
+    received_at = _utc_now()
+    earlier = con.execute(
+        "select delivery_id, path, status from meta.deliveries "
+        "where sha256 = ? and status in ('loaded', 'quarantined') order by delivery_id limit 1",
+        [sha],
+    ).fetchone()
+    outcome = DeliveryOutcome(landing_file.relative_path, landing_file.network_id, landing_file.source, "")
+    if earlier is not None:
+        outcome.status = "duplicate"
+        outcome.error = f"same content as delivery {earlier[0]} ({earlier[1]}, {earlier[2]})"
+        _record_delivery(con, landing_file, sha, run_id, outcome, received_at, duplicate_of=earlier[0])
+        return outcome
+
+    fmt = FORMATS[landing_file.source]
+    typed, validation = None, None
+    try:
+        typed = type_delivery(read_delivery(landing_file.path, fmt), fmt, network.timezone, hasher)
+        validation = validate_frame(landing_file.source, typed.frame)
+        if not validation.success:
+            raise DeliveryRejected(validation.failures_in_words())
+    except DeliveryRejected as exc:
+        outcome.status, outcome.error = "quarantined", str(exc)
+        outcome.rows = 0
+    else:
+        outcome.status, outcome.rows = "loaded", len(typed.frame)
+
+    con.execute("begin transaction")
+    try:
+        delivery_id = _record_delivery(
+            con, landing_file, sha, run_id, outcome, received_at,
+            rows_in_file=typed.rows_in_file if typed else None,
+            ignored_columns=typed.ignored_columns if typed else (),
+        )
+        if validation is not None:
+            store_validation(con, validation, run_id=run_id, delivery_id=delivery_id)
+        if outcome.status == "loaded":
+            _insert_raw(con, landing_file.source, typed.frame, delivery_id, network.network_id)
+            if typed.answers is not None and len(typed.answers):
+                _insert_answers(con, typed.answers, delivery_id, network.network_id)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return outcome
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _record_delivery(con, landing_file: LandingFile, sha: str, run_id: str, outcome: DeliveryOutcome,
+                     received_at: datetime, *, duplicate_of: int | None = None,
+                     rows_in_file: int | None = None, ignored_columns: tuple[str, ...] = ()) -> int:
+    delivery_id = con.execute("select nextval('meta.delivery_id_seq')").fetchone()[0]
+    con.execute(
+        """
+        insert into meta.deliveries (delivery_id, run_id, network_id, source, path, sha256,
+            size_bytes, modified_at, status, rows_in_file, rows_loaded, error, duplicate_of,
+            ignored_columns, received_at, finished_at)
+        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """,
+        [delivery_id, run_id, landing_file.network_id, landing_file.source, landing_file.relative_path,
+         sha, landing_file.size_bytes, landing_file.modified_at, outcome.status, rows_in_file,
+         outcome.rows, outcome.error, duplicate_of, ", ".join(ignored_columns) or None,
+         received_at, _utc_now()],
+    )
+    return delivery_id
+
+
+def _insert_raw(con, source: str, frame: pd.DataFrame, delivery_id: int, network_id: str) -> None:
+    columns = RAW_COLUMNS[source]
+    rows = frame[list(columns)]
+    con.register("delivery_rows", rows)
+    try:
+        con.execute(
+            f"insert into {RAW_TABLES[source]} (delivery_id, network_id, {', '.join(columns)}) "
+            f"select ?, ?, {', '.join(columns)} from delivery_rows",
+            [delivery_id, network_id],
+        )
+    finally:
+        con.unregister("delivery_rows")
+
+
+def _insert_answers(con, answers: pd.DataFrame, delivery_id: int, network_id: str) -> None:
+    con.register("answer_rows", answers)
+    try:
+        con.execute(
+            "insert into raw.survey_answers (delivery_id, network_id, response_id, item, answer) "
+            "select ?, ?, response_id, item, answer from answer_rows",
+            [delivery_id, network_id],
+        )
+    finally:
+        con.unregister("answer_rows")
+
+

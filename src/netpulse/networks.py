@@ -1,0 +1,94 @@
+"""Network configuration: who the networks are, their time zone and their quarters."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+from netpulse.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEZONE = "Europe/London"
+DEFAULT_QUARTER_START_MONTH = 1
+NETWORK_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class Network:
+    network_id: str
+    name: str
+    type: str | None = None
+    programme: str | None = None
+    started_on: date | None = None
+    timezone: str = DEFAULT_TIMEZONE
+    quarter_start_month: int = DEFAULT_QUARTER_START_MONTH
+    configured: bool = True
+
+    def as_row(self) -> dict:
+        return asdict(self)
+
+
+def _network_from_entry(entry: dict, source: Path) -> Network:
+    where = f"{source}: network {entry.get('id')!r}"
+    network_id = str(entry.get("id", ""))
+    if not NETWORK_ID_PATTERN.match(network_id):
+        raise ConfigError(f"{where}: id must be lower-case letters, digits, '-' or '_'")
+    timezone = entry.get("timezone", DEFAULT_TIMEZONE)
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{where}: unknown time zone {timezone!r}") from None
+    quarter_start = entry.get("quarter_start_month", DEFAULT_QUARTER_START_MONTH)
+    if not isinstance(quarter_start, int) or not 1 <= quarter_start <= 12:
+        raise ConfigError(f"{where}: quarter_start_month must be a month number 1-12")
+    started_on = entry.get("started_on")
+    if started_on is not None and not isinstance(started_on, date):
+        raise ConfigError(f"{where}: started_on must be a date like 2024-01-01")
+    return Network(
+        network_id=network_id,
+        name=str(entry.get("name", network_id)),
+        type=entry.get("type"),
+        programme=entry.get("programme"),
+        started_on=started_on,
+        timezone=timezone,
+        quarter_start_month=quarter_start,
+    )
+
+
+def load_networks(path: Path | None) -> dict[str, Network]:
+    """Read the networks YAML; no file means no configured networks."""
+    if path is None:
+        return {}
+    if not path.exists():
+        raise ConfigError(f"network configuration {path} does not exist")
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"network configuration {path} is not valid YAML: {exc}") from None
+    entries = document.get("networks", [])
+    if not isinstance(entries, list):
+        raise ConfigError(f"{path}: 'networks' must be a list")
+    networks = {}
+    for entry in entries:
+        network = _network_from_entry(entry, path)
+        if network.network_id in networks:
+            raise ConfigError(f"{path}: network {network.network_id!r} is configured twice")
+        networks[network.network_id] = network
+    return networks
+
+
+def default_network(network_id: str) -> Network:
+    """A network found in the landing zone without configuration."""
+    log.warning(
+        "network %r has landing files but no configuration: registered with defaults "
+        "(time zone %s, quarters from month %d); add it to the networks file",
+        network_id, DEFAULT_TIMEZONE, DEFAULT_QUARTER_START_MONTH,
+    )
+    return Network(network_id=network_id, name=network_id, configured=False)

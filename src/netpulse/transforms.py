@@ -1,0 +1,93 @@
+"""A small model runner: SQL files in ``transforms/`` plus Python models, in dependency order.
+
+The folder decides where a model lands and how it is materialised; the file name is the
+table name. Dependencies are read from the SQL itself (``schema.table`` references to
+other models), so there is no list to keep in step with the files.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from graphlib import CycleError, TopologicalSorter
+from pathlib import Path
+from typing import Callable
+
+import duckdb
+
+from netpulse.errors import ConfigError
+from netpulse.settings import project_path
+
+# folder -> (schema, materialisation)
+FOLDERS = {
+    "staging": ("staging", "view"),
+    "intermediate": ("staging", "table"),
+    "marts": ("core", "table"),
+    "indicators": ("indicators", "table"),
+}
+REFERENCE = re.compile(r"\b(staging|core|indicators)\.([a-z_][a-z0-9_]*)", re.IGNORECASE)
+COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
+
+
+@dataclass
+class Model:
+    name: str  # schema.table
+    depends_on: set[str] = field(default_factory=set)
+    sql: str | None = None
+    materialisation: str = "table"
+    path: Path | None = None
+    # Python models read their inputs from the connection and create their own table.
+    run: Callable[[duckdb.DuckDBPyConnection], None] | None = None
+
+    def execute(self, con: duckdb.DuckDBPyConnection) -> None:
+        if self.run is not None:
+            self.run(con)
+            return
+        kind = "view" if self.materialisation == "view" else "table"
+        con.execute(f"create or replace {kind} {self.name} as\n{self.sql}")
+
+
+def sql_models(root: Path | None = None) -> list[Model]:
+    root = root or project_path("transforms")
+    models = []
+    for folder, (schema, materialisation) in FOLDERS.items():
+        for path in sorted((root / folder).glob("*.sql")):
+            sql = path.read_text(encoding="utf-8")
+            models.append(Model(
+                name=f"{schema}.{path.stem}",
+                depends_on={f"{s.lower()}.{t.lower()}" for s, t in REFERENCE.findall(COMMENT.sub("", sql))},
+                sql=sql, materialisation=materialisation, path=path,
+            ))
+    return models
+
+
+def ordered(models: list[Model]) -> list[Model]:
+    """Models in an order where each runs after the models it reads."""
+    by_name = {}
+    for model in models:
+        if model.name in by_name:
+            raise ConfigError(f"two models are both named {model.name}")
+        by_name[model.name] = model
+    graph = {m.name: {d for d in m.depends_on if d in by_name and d != m.name} for m in models}
+    try:
+        order = list(TopologicalSorter(graph).static_order())
+    except CycleError as exc:
+        raise ConfigError(f"transform models depend on each other in a cycle: {exc.args[1]}") from None
+    return [by_name[name] for name in order]
+
+
+def run_models(con: duckdb.DuckDBPyConnection, models: list[Model], root: Path | None = None) -> list[str]:
+    """Run every model on an open transaction; return their names in the order run."""
+    root = root or project_path("transforms")
+    macros = root / "macros.sql"
+    if macros.exists():
+        con.execute(macros.read_text(encoding="utf-8"))
+    names = []
+    for model in ordered(models):
+        try:
+            model.execute(con)
+        except duckdb.Error as exc:
+            where = model.path or model.name
+            raise RuntimeError(f"model {model.name} ({where}) failed: {exc}") from exc
+        names.append(model.name)
+    return names

@@ -1,0 +1,108 @@
+"""The DuckDB warehouse: opening it safely and creating its tables."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+from netpulse.errors import ConfigError, WarehouseLocked
+from netpulse.identity import key_fingerprint
+from netpulse.networks import Network
+from netpulse.settings import Settings, project_path
+
+log = logging.getLogger(__name__)
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "lock" in text and ("could not set" in text or "conflicting" in text)
+
+
+def connect(path: Path, *, read_only: bool = False, attempts: int = 6,
+            wait_seconds: float = 0.5) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse, retrying while another process holds its write lock.
+
+    DuckDB lets one process write a file; a second writer (or reader) fails at once.
+    Loads are short, so waiting with backoff resolves most conflicts; if it does not,
+    the caller gets one clear error instead of DuckDB's.
+    """
+    if read_only and not path.exists():
+        raise ConfigError(f"warehouse {path} does not exist yet: run `netpulse run` first")
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    last_error: Exception | None = None
+    for attempt in range(attempts):
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if not _is_lock_error(exc):
+                raise ConfigError(f"cannot open warehouse {path}: {exc}") from None
+            last_error = exc
+            delay = wait_seconds * (2 ** attempt)
+            log.warning("warehouse %s is locked by another process; retrying in %.1fs", path, delay)
+            if attempt < attempts - 1:
+                time.sleep(delay)
+    holder = re.search(r"PID (\d+)", str(last_error))
+    raise WarehouseLocked(
+        f"warehouse {path} is locked by another process"
+        + (f" (PID {holder.group(1)})" if holder else "")
+        + f" and stayed locked over {attempts} attempts; wait for the running load or build "
+        "to finish, then try again"
+    )
+
+
+@contextmanager
+def open_warehouse(settings: Settings, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = connect(settings.warehouse, read_only=read_only,
+                  attempts=settings.lock_attempts, wait_seconds=settings.lock_wait_seconds)
+    try:
+        if not read_only:
+            apply_ddl(con)
+        yield con
+    finally:
+        con.close()
+
+
+def apply_ddl(con: duckdb.DuckDBPyConnection) -> None:
+    """Create schemas and tables; every statement is idempotent."""
+    for ddl_file in sorted(project_path("warehouse").glob("*.sql")):
+        con.execute(ddl_file.read_text(encoding="utf-8"))
+
+
+def check_hash_key(con: duckdb.DuckDBPyConnection, key: str) -> None:
+    """Refuse a key other than the one this warehouse's member keys were made with."""
+    fingerprint = key_fingerprint(key)
+    row = con.execute("select value from meta.settings where name = 'hash_key_fingerprint'").fetchone()
+    if row is None:
+        con.execute("insert into meta.settings values ('hash_key_fingerprint', ?)", [fingerprint])
+    elif row[0] != fingerprint:
+        raise ConfigError(
+            "NETPULSE_HASH_KEY is not the key this warehouse was built with; loading with it "
+            "would split every member into a new identity. Use the original key."
+        )
+
+
+def upsert_networks(con: duckdb.DuckDBPyConnection, networks: list[Network]) -> None:
+    for n in networks:
+        con.execute(
+            """
+            insert or replace into meta.networks
+            values (?, ?, ?, ?, ?, ?, ?, ?, now()::timestamp)
+            """,
+            [n.network_id, n.name, n.type, n.programme, n.started_on, n.timezone,
+             n.quarter_start_month, n.configured],
+        )
+
+
+def known_networks(con: duckdb.DuckDBPyConnection) -> dict[str, Network]:
+    rows = con.execute(
+        "select network_id, name, type, programme, started_on, timezone, quarter_start_month, configured "
+        "from meta.networks"
+    ).fetchall()
+    return {r[0]: Network(*r) for r in rows}

@@ -1,0 +1,36 @@
+-- One row per forum post, reply or reaction, with the member it answers when known.
+with posts as (
+    select * from staging.stg_forum__posts
+),
+
+aliases as (
+    select * from staging.int_member_aliases
+),
+
+networks as (
+    select network_id, timezone from meta.networks
+),
+
+keyed as (
+    select
+        posts.*,
+        coalesce(aliases.member_key, posts.email_hash) as member_key,
+    from posts
+    left join aliases using (email_hash)
+)
+
+select
+    keyed.network_id,
+    keyed.post_id,
+    keyed.topic_id,
+    keyed.reply_to_post_id,
+    keyed.kind,
+    keyed.member_key,
+    answered.member_key as replied_to_member_key,
+    keyed.created_at_utc,
+    local_date(keyed.created_at_utc, networks.timezone) as local_date,
+from keyed
+inner join networks using (network_id)
+left join keyed as answered
+    on keyed.network_id = answered.network_id
+    and keyed.reply_to_post_id = answered.post_id

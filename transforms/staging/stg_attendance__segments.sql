@@ -1,0 +1,28 @@
+-- One row per member per join segment (or registration), latest delivery wins.
+-- Re-exports of the same meeting overlap; the natural key keeps one copy of each segment.
+with source as (
+    select * from raw.attendance
+),
+
+deduplicated as (
+    select *
+    from source
+    qualify row_number() over (
+        partition by network_id, meeting_id, email_hash, status, joined_at
+        order by delivery_id desc, line_number desc
+    ) = 1
+)
+
+select
+    network_id,
+    meeting_id,
+    meeting_title,
+    meeting_start as meeting_start_utc,
+    meeting_end as meeting_end_utc,
+    email_hash,
+    joined_at as joined_at_utc,
+    left_at as left_at_utc,
+    role,
+    status,
+    delivery_id,
+from deduplicated

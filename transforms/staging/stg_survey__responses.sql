@@ -1,0 +1,23 @@
+-- One row per survey response; a response re-delivered keeps its latest version.
+with source as (
+    select * from raw.survey_responses
+),
+
+deduplicated as (
+    select *
+    from source
+    qualify row_number() over (
+        partition by network_id, response_id
+        order by delivery_id desc, line_number desc
+    ) = 1
+)
+
+select
+    network_id,
+    response_id,
+    instrument,
+    submitted_at as submitted_at_utc,
+    email_hash,
+    finished,
+    delivery_id,
+from deduplicated

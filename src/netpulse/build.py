@@ -20,7 +20,7 @@ from netpulse.errors import NetpulseError
 from netpulse.settings import Settings
 from netpulse.stages import StageRules, classify, load_stage_rules
 from netpulse.transforms import Model, run_models, sql_models
-from netpulse.validation import store_validation, validate_frame
+from netpulse.validation import publish_data_docs, store_validation, validate_frame
 from netpulse.warehouse import open_warehouse
 
 log = logging.getLogger(__name__)
@@ -89,6 +89,7 @@ def build(settings: Settings, *, run_id: str | None = None) -> BuildReport:
     with open_warehouse(settings) as con:
         last_delivery = con.execute("select max(delivery_id) from meta.deliveries").fetchone()[0]
         models = sql_models() + python_models(build_id, run_id, rules)
+        validation = None
         con.execute("begin transaction")
         try:
             names = run_models(con, models)
@@ -101,8 +102,15 @@ def build(settings: Settings, *, run_id: str | None = None) -> BuildReport:
             con.execute("commit")
         except Exception as exc:
             con.execute("rollback")
+            # The failed build's tables are gone; its record and validation results stay.
             _record_build(con, build_id, run_id, rules, "failed", str(exc), last_delivery, [], started_at)
+            if validation is not None:
+                store_validation(con, validation, run_id=run_id, build_id=build_id)
             raise
+        finally:
+            if validation is not None:
+                publish_data_docs([(validation, run_id, "indicators.network_period")], settings.data_docs,
+                                  run_id=run_id, part="indicators")
     report = BuildReport(build_id, run_id, names, len(periods), rules.version)
     log.info(report.summary())
     return report

@@ -22,7 +22,7 @@ from netpulse.identity import MemberHasher
 from netpulse.landing import SOURCES, LandingFile, find_landing_files
 from netpulse.networks import Network, default_network, load_networks
 from netpulse.settings import Settings
-from netpulse.validation import store_validation, validate_frame
+from netpulse.validation import ValidationReport, publish_data_docs, store_validation, validate_frame
 from netpulse.warehouse import check_hash_key, known_networks, open_warehouse, upsert_networks
 
 log = logging.getLogger(__name__)
@@ -142,10 +142,14 @@ def ingest(settings: Settings, *, sources: tuple[str, ...] = SOURCES,
     with open_warehouse(settings) as con:
         check_hash_key(con, settings.require_hash_key())
         networks = resolve_networks(settings, con, found)
+        validations = []
         for landing_file, sha in list(_new_files(con, found)):
-            outcome = _ingest_file(con, landing_file, sha, networks[landing_file.network_id],
-                                   hasher, report.run_id)
+            outcome, validation = _ingest_file(con, landing_file, sha, networks[landing_file.network_id],
+                                               hasher, report.run_id)
             report.outcomes.append(outcome)
+            if validation is not None:
+                validations.append((validation, report.run_id, landing_file.relative_path))
+    publish_data_docs(validations, settings.data_docs, run_id=report.run_id, part="deliveries")
     for outcome in report.outcomes:
         if outcome.status == "quarantined":
             log.warning("quarantined %s: %s", outcome.path, outcome.error)
@@ -155,7 +159,8 @@ def ingest(settings: Settings, *, sources: tuple[str, ...] = SOURCES,
 
 
 def _ingest_file(con: duckdb.DuckDBPyConnection, landing_file: LandingFile, sha: str,
-                 network: Network, hasher: MemberHasher, run_id: str) -> DeliveryOutcome:
+                 network: Network, hasher: MemberHasher, run_id: str
+                 ) -> tuple[DeliveryOutcome, ValidationReport | None]:
     received_at = _utc_now()
     earlier = con.execute(
         "select delivery_id, path, status from meta.deliveries "
@@ -167,7 +172,7 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, landing_file: LandingFile, sha:
         outcome.status = "duplicate"
         outcome.error = f"same content as delivery {earlier[0]} ({earlier[1]}, {earlier[2]})"
         _record_delivery(con, landing_file, sha, run_id, outcome, received_at, duplicate_of=earlier[0])
-        return outcome
+        return outcome, None
 
     fmt = FORMATS[landing_file.source]
     typed, validation = None, None
@@ -199,7 +204,7 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, landing_file: LandingFile, sha:
     except BaseException:
         con.execute("rollback")
         raise
-    return outcome
+    return outcome, validation
 
 
 def _utc_now() -> datetime:

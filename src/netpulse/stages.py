@@ -153,10 +153,17 @@ def add_signals(periods: pd.DataFrame, rules: StageRules) -> pd.DataFrame:
         periods.loc[index, "trailing_peak"] = members.shift(1).rolling(window, min_periods=1).max()
     peak = periods["trailing_peak"].where(periods["trailing_peak"] > 0)
     periods["share_of_trailing_peak"] = periods["active_members"] / peak
-    # Months from the first month with activity to the end of this period, inclusive.
+    # Months from the network's first month with activity to the end of this period,
+    # inclusive. Taken from the monthly rows so a quarter that began before the first
+    # activity does not add months the network did not exist.
     start = pd.to_datetime(periods["period_start"])
-    first = start.where(periods["active_members"] > 0).groupby(
-        [periods["network_id"], periods["grain"]]).transform("min")
+    active_months = periods[(periods["grain"] == "month") & (periods["active_members"] > 0)]
+    first_month = pd.to_datetime(active_months.groupby("network_id")["period_start"].min())
+    first = periods["network_id"].map(first_month)
+    if first.isna().any():  # quarter-only input: fall back to the first active period
+        fallback = start.where(periods["active_members"] > 0).groupby(
+            [periods["network_id"], periods["grain"]]).transform("min")
+        first = first.fillna(fallback)
     period_months = periods["grain"].map({"month": 1, "quarter": 3})
     periods["months_since_first_activity"] = (
         (start.dt.year - first.dt.year) * 12 + (start.dt.month - first.dt.month) + period_months

@@ -11,8 +11,11 @@ expectation at a time and any that fails to load is an error, never a silent omi
 from __future__ import annotations
 
 import copy
+import html
 import json
+import logging
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -24,6 +27,8 @@ from netpulse.errors import ConfigError
 from netpulse.settings import project_path
 
 os.environ.setdefault("TQDM_DISABLE", "1")
+logging.getLogger("great_expectations").setLevel(logging.WARNING)
+log = logging.getLogger(__name__)
 
 RESULT_FORMAT = {"result_format": "COMPLETE"}
 _ORDER_KEY = "netpulse_order"
@@ -124,11 +129,18 @@ def load_suite(name: str):
     return suite
 
 
+def _quiet_gx() -> None:
+    # GX sets its loggers' levels when imported; ours apply only after that.
+    for name in ("great_expectations", "great_expectations.data_context.types.base"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 @lru_cache(maxsize=1)
 def _batch_definition():
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
+    _quiet_gx()
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     return (context.data_sources.add_pandas("netpulse_frames")
@@ -211,8 +223,48 @@ def store_validation(con, report: ValidationReport, *, run_id: str, delivery_id:
         con.unregister("validation_rows")
 
 
+def publish_data_docs(reports: list[tuple[ValidationReport, str, str]], out_dir: Path,
+                      *, run_id: str, part: str) -> Path | None:
+    """Render one run's Data Docs site under ``out_dir/<run>/<part>/`` and list it in the index.
+
+    GX rebuilds a site from scratch, so each run gets its own; the top ``index.html``
+    links them all. Rendering problems are logged, never raised: the results are
+    already stored in the warehouse and a load must not fail over its report.
+    """
+    if not reports:
+        return None
+    site = out_dir / re.sub(r"[^A-Za-z0-9_.+-]", "_", run_id) / part
+    try:
+        page = render_data_docs(reports, site)
+        _write_runs_index(out_dir)
+        return page
+    except Exception as exc:
+        log.warning("could not render Data Docs to %s: %s", site, exc)
+        return None
+
+
+def _write_runs_index(out_dir: Path) -> None:
+    sites = sorted(out_dir.glob("*/*/index.html"), key=lambda p: p.stat().st_mtime, reverse=True)
+    items = "\n".join(
+        f'<li><a href="{html.escape(p.relative_to(out_dir).as_posix())}">'
+        f"{html.escape(p.parent.parent.name)} ({html.escape(p.parent.name)})</a></li>"
+        for p in sites
+    )
+    (out_dir / "index.html").write_text(
+        "<!doctype html><meta charset='utf-8'><title>netpulse validation results</title>"
+        "<h1>netpulse validation results</h1><p>One Great Expectations site per run, newest first. "
+        "Every result is also in the warehouse table meta.validation_results.</p>"
+        f"<ul>\n{items}\n</ul>\n",
+        encoding="utf-8",
+    )
+
+
 def render_data_docs(reports: list[tuple[ValidationReport, str, str]], out_dir: Path) -> Path:
-    """Render validation results as GX Data Docs; items are (report, run name, batch name)."""
+    """Render validation results as GX Data Docs; items are (report, run name, batch name).
+
+    The site index lists the results rendered in this call (the latest run); every
+    result, of every run, stays queryable in meta.validation_results.
+    """
     import great_expectations as gx
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.resource_identifiers import (
@@ -221,10 +273,11 @@ def render_data_docs(reports: list[tuple[ValidationReport, str, str]], out_dir: 
     )
 
     out_dir.mkdir(parents=True, exist_ok=True)
+    _quiet_gx()
     context = gx.get_context(mode="ephemeral")
     context.update_data_docs_site("local_site", {
         "class_name": "SiteBuilder", "show_how_to_buttons": False,
-        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(out_dir)},
+        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(out_dir.resolve())},
         "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
     })
     added = set()
@@ -237,6 +290,7 @@ def render_data_docs(reports: list[tuple[ValidationReport, str, str]], out_dir: 
                 name=suite.name, expectations=[e.configuration for e in suite.expectations], meta=suite.meta))
             added.add(suite.name)
         run_id = RunIdentifier(run_name=run_name, run_time=datetime.now(timezone.utc))
+        batch_name = batch_name.replace("/", "__")  # GX keys may not contain path separators
         result = report.result
         result.meta["run_id"] = run_id
         result.meta["active_batch_definition"] = {"data_asset_name": batch_name}

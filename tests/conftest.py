@@ -1,0 +1,108 @@
+"""Shared fixtures. Airflow reads its environment at import, so it is set here, first."""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import duckdb
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+_AIRFLOW_HOME = tempfile.mkdtemp(prefix="netpulse-airflow-")
+os.environ.update({
+    "AIRFLOW_HOME": _AIRFLOW_HOME,
+    "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
+    "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+    "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
+    "TQDM_DISABLE": "1",
+})
+for _name in [k for k in os.environ if k.startswith("NETPULSE_")]:
+    del os.environ[_name]  # tests never pick up a developer's real settings
+
+from netpulse.settings import Settings  # noqa: E402
+
+TEST_KEY = "test-key-only-for-tests"
+
+ATTENDANCE_HEADER = ["meeting_id", "meeting_title", "meeting_start", "meeting_end", "email", "name",
+                     "joined_at", "left_at", "role", "status"]
+FORUM_HEADER = ["post_id", "topic_id", "reply_to_post_id", "email", "name", "created_at", "kind"]
+SURVEY_HEADER = ["response_id", "instrument", "submitted_at", "email", "finished"]
+ROSTER_HEADER = ["email", "name", "organisation", "sector", "profession", "region", "patient_or_carer",
+                 "joined_on", "left_on", "other_emails"]
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(_AIRFLOW_HOME, ignore_errors=True)
+
+
+def make_settings(root: Path, **overrides) -> Settings:
+    """Settings for a test warehouse under ``root``, independent of the environment."""
+    (root / "landing").mkdir(parents=True, exist_ok=True)
+    values = dict(
+        home=root / "home", landing=root / "landing", warehouse=root / "warehouse.duckdb",
+        network_config=None, extracts=root / "extracts", data_docs=root / "data_docs",
+        hash_key=TEST_KEY, lock_attempts=2, lock_wait_seconds=0.05,
+    )
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch) -> Settings:
+    """Test settings, also exported as NETPULSE_* for code that reads the environment (DAG tasks)."""
+    values = {
+        "NETPULSE_HOME": tmp_path / "home",
+        "NETPULSE_LANDING": tmp_path / "landing",
+        "NETPULSE_WAREHOUSE": tmp_path / "warehouse.duckdb",
+        "NETPULSE_EXTRACTS": tmp_path / "extracts",
+        "NETPULSE_DATA_DOCS": tmp_path / "data_docs",
+        "NETPULSE_HASH_KEY": TEST_KEY,
+        "NETPULSE_LOCK_ATTEMPTS": "2",
+        "NETPULSE_LOCK_WAIT_SECONDS": "0.05",
+    }
+    for name, value in values.items():
+        monkeypatch.setenv(name, str(value))
+    (tmp_path / "landing").mkdir()
+    return Settings.from_env()
+
+
+def write_csv(landing: Path, network: str, source: str, name: str, header: list[str],
+              rows: list[list]) -> Path:
+    path = landing / network / source / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def write_networks(path: Path, *entries: dict) -> Path:
+    import yaml
+
+    path.write_text(yaml.safe_dump({"networks": list(entries)}, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def query(settings: Settings, sql: str, params: list | None = None) -> list[tuple]:
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def attendance_row(meeting: str, start: str, email: str, joined: str | None = None,
+                   left: str | None = None, *, end: str | None = None, role: str = "",
+                   status: str = "") -> list:
+    """A join segment; by default the member attends the whole hour-long meeting."""
+    end = end or start.replace("T10:", "T11:")
+    if status != "registered":
+        joined = joined or start
+        left = left or end
+    return [meeting, f"Meeting {meeting}", start, end, email, email.split("@")[0].title(),
+            joined or "", left or "", role, status]

@@ -36,12 +36,8 @@ def load_deliveries(source: str, paths: list[str], run_id: str) -> dict:
     from netpulse.loading import ingest
     from netpulse.settings import Settings
 
+    # ingest() logs each file's outcome, quarantine reasons as warnings.
     report = ingest(Settings.from_env(), sources=(source,), only_paths=tuple(paths), run_id=run_id)
-    for outcome in report.outcomes:
-        if outcome.status == "quarantined":
-            log.warning("QUARANTINED %s: %s", outcome.path, outcome.error)
-        else:
-            log.info("%s %s (%d rows)", outcome.status, outcome.path, outcome.rows)
     if not report.changed:
         raise AirflowSkipException(f"warehouse unchanged: {report.summary()}")
     return report.as_dict()

@@ -72,7 +72,8 @@ def load_dags(settings: Settings) -> dict:
 
 def run_dag(dags: dict, dag_id: str, log_path: Path, *, logical_date: datetime | None = None) -> DagOutcome:
     """``dag.test()`` one DAG, with Airflow's log output appended to ``log_path``."""
-    with log_path.open("a", encoding="utf-8") as log_file, contextlib.redirect_stdout(log_file):
+    with (log_path.open("a", encoding="utf-8") as log_file,
+          contextlib.redirect_stdout(log_file), contextlib.redirect_stderr(log_file)):
         run = dags[dag_id].test(logical_date=logical_date)
     states = {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
     return DagOutcome(dag_id, str(run.state), states)

@@ -1,0 +1,133 @@
+"""Each Great Expectations suite passes good data, fails bad data, and loses no expectation."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pandas as pd
+import pytest
+
+from netpulse import validation
+from netpulse.errors import ConfigError
+from netpulse.formats import FORMATS, read_delivery, type_delivery
+from netpulse.identity import MemberHasher
+from netpulse.settings import project_path
+from netpulse.validation import load_suite, suite_names, validate_frame
+from tests.conftest import ATTENDANCE_HEADER, FORUM_HEADER, ROSTER_HEADER, SURVEY_HEADER, write_csv
+
+GOOD = {
+    "attendance": (ATTENDANCE_HEADER, [
+        ["m1", "t", "2026-01-15T10:00:00", "2026-01-15T11:00:00", "b@x.example", "B", "", "", "", "registered"],
+        ["m1", "t", "2026-01-15T10:00:00", "2026-01-15T11:00:00", "a@x.example", "A",
+         "2026-01-15T10:00:00", "2026-01-15T11:00:00", "host", ""],
+    ]),
+    "forum": (FORUM_HEADER, [
+        ["p1", "", "", "a@x.example", "A", "2026-01-20T09:00:00", "topic"],
+        ["p2", "p1", "p1", "b@x.example", "B", "2026-01-21T09:00:00", "reply"],
+    ]),
+    "survey": (SURVEY_HEADER + ["q1"], [
+        ["r1", "core", "2026-03-05T09:00:00", "a@x.example", "true", "4"],
+    ]),
+    "roster": (ROSTER_HEADER, [
+        ["a@x.example", "A", "Org", "acute", "nurse", "north", "false", "2025-01-01", "", "a2@x.example"],
+    ]),
+}
+
+# (source, column, bad value, expectation expected to fail)
+BAD = [
+    ("attendance", "email", "not-an-address", "expect_column_values_to_match_regex"),
+    ("attendance", "role", "speaker", "expect_column_values_to_be_in_set"),
+    ("attendance", "status", "maybe", "expect_column_values_to_be_in_set"),
+    ("attendance", "meeting_id", "", "expect_column_values_to_not_be_null"),
+    ("attendance", "joined_at", "", "expect_column_values_to_not_be_null"),
+    ("attendance", "joined_at", "2026-01-15T11:30:00", "expect_column_pair_values_a_to_be_greater_than_b"),
+    ("attendance", "meeting_start", "15/01/2026", "expect_column_values_to_be_null"),
+    ("forum", "kind", "like", "expect_column_values_to_be_in_set"),
+    ("forum", "post_id", "p1", "expect_column_values_to_be_unique"),
+    ("forum", "created_at", "", "expect_column_values_to_not_be_null"),
+    ("survey", "finished", "perhaps", "expect_column_values_to_be_in_set"),
+    ("survey", "q1", "9", "expect_column_values_to_be_null"),
+    ("survey", "instrument", "", "expect_column_values_to_not_be_null"),
+    ("roster", "patient_or_carer", "sometimes", "expect_column_values_to_be_in_set"),
+    ("roster", "other_emails", "nobody", "expect_column_values_to_be_null"),
+    ("roster", "left_on", "2024-01-01", "expect_column_pair_values_a_to_be_greater_than_b"),
+]
+
+
+def typed_frame(tmp_path, source, header, rows):
+    path = write_csv(tmp_path, "n", source, f"{source}.csv", header, rows)
+    fmt = FORMATS[source]
+    return type_delivery(read_delivery(path, fmt), fmt, "Europe/London", MemberHasher("k")).frame
+
+
+@pytest.mark.parametrize("name", suite_names())
+def test_every_expectation_in_the_file_is_in_the_loaded_suite(name):
+    document = json.loads(project_path("expectations", f"{name}.json").read_text())
+    suite = load_suite(name)
+    assert len(suite.expectations) == len(document["expectations"]) > 5
+    assert sorted(e.expectation_type for e in suite.expectations) == sorted(
+        e["type"] for e in document["expectations"])
+
+
+def test_a_suite_with_an_unknown_expectation_is_an_error_not_a_silent_drop(tmp_path, monkeypatch):
+    shutil.copytree(project_path("expectations"), tmp_path / "expectations")
+    document = json.loads((tmp_path / "expectations" / "forum.json").read_text())
+    document["expectations"].append({"type": "expect_column_values_to_be_splendid", "kwargs": {"column": "x"}})
+    (tmp_path / "expectations" / "forum.json").write_text(json.dumps(document))
+    monkeypatch.setenv("NETPULSE_PROJECT_DIR", str(tmp_path))
+    validation.load_suite.cache_clear()
+    try:
+        with pytest.raises(ConfigError, match="expect_column_values_to_be_splendid"):
+            load_suite("forum")
+    finally:
+        validation.load_suite.cache_clear()
+
+
+@pytest.mark.parametrize("source", sorted(GOOD))
+def test_each_source_suite_passes_good_data(tmp_path, source):
+    report = validate_frame(source, typed_frame(tmp_path, source, *GOOD[source]))
+    assert report.success, report.failures_in_words()
+
+
+@pytest.mark.parametrize("source, column, value, failing", BAD, ids=[f"{s}-{c}-{v}" for s, c, v, _ in BAD])
+def test_each_source_suite_fails_bad_data(tmp_path, source, column, value, failing):
+    header, rows = GOOD[source]
+    rows = [list(r) for r in rows]
+    rows[-1][header.index(column)] = value
+    report = validate_frame(source, typed_frame(tmp_path, source, header, rows))
+    assert not report.success
+    assert failing in {o.expectation for o in report.failures}
+    last_line = len(rows) + 1
+    assert any(last_line in o.unexpected_lines for o in report.failures if o.expectation == failing)
+
+
+def indicator_frame(**changes) -> pd.DataFrame:
+    row = dict(network_id="n", grain="month", period_start=pd.Timestamp("2026-01-01"), active_members=5,
+               new_members=2, retained_members=3, meetings_held=1, attendances=4, forum_posts=3,
+               forum_replies=1, survey_responses=0, stage="emerging", stage_reason="because")
+    row.update(changes)
+    return pd.DataFrame([row])
+
+
+def test_the_indicator_suite_passes_consistent_rows():
+    assert validate_frame("indicators", indicator_frame()).success
+
+
+@pytest.mark.parametrize("changes", [
+    {"new_members": 6},            # more new members than active
+    {"retained_members": 6},
+    {"forum_replies": 4},          # more replies than posts
+    {"stage": "thriving"},
+    {"grain": "week"},
+    {"active_members": -1},
+    {"stage_reason": None},
+])
+def test_the_indicator_suite_fails_inconsistent_rows(changes):
+    assert not validate_frame("indicators", indicator_frame(**changes)).success
+
+
+def test_the_indicator_suite_fails_a_duplicated_period():
+    frame = pd.concat([indicator_frame(), indicator_frame()])
+    report = validate_frame("indicators", frame)
+    assert [o.expectation for o in report.failures] == ["expect_compound_columns_to_be_unique"]

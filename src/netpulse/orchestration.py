@@ -26,6 +26,7 @@ EXTRACT_DAG_ID = "netpulse_quarterly_extract"
 @dataclass
 class DagOutcome:
     dag_id: str
+    run_id: str
     state: str
     task_states: dict[str, str]
 
@@ -76,4 +77,4 @@ def run_dag(dags: dict, dag_id: str, log_path: Path, *, logical_date: datetime |
           contextlib.redirect_stdout(log_file), contextlib.redirect_stderr(log_file)):
         run = dags[dag_id].test(logical_date=logical_date)
     states = {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
-    return DagOutcome(dag_id, str(run.state), states)
+    return DagOutcome(dag_id, run.run_id, str(run.state), states)

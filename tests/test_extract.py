@@ -1,0 +1,50 @@
+"""Funder extracts: one CSV per network and quarter, small numbers suppressed."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+from datetime import date
+
+import pytest
+
+from netpulse.build import build
+from netpulse.extract import Suppression, load_suppression, stage_basis, write_quarter_extracts
+from netpulse.loading import ingest
+from tests.conftest import ATTENDANCE_HEADER, attendance_row, write_csv, write_networks
+
+
+@pytest.mark.parametrize("value, shown", [(0, "0"), (1, "*"), (7, "*"), (8, "10"), (12, "10"), (13, "15"), (102, "100")])
+def test_counts_of_one_to_seven_are_suppressed_and_the_rest_rounded_to_five(value, shown):
+    assert Suppression().apply(value) == shown
+
+
+def test_the_suppression_rule_is_configurable(tmp_path):
+    config = tmp_path / "networks.yaml"
+    config.write_text("suppression: {min_count: 10, round_to: 10}\nnetworks: []\n")
+    rule = load_suppression(config)
+    assert (rule.apply(9), rule.apply(14), rule.apply(16)) == ("*", "10", "20")
+
+
+def test_each_network_gets_its_latest_complete_quarter_with_no_small_numbers(settings, tmp_path):
+    config = write_networks(tmp_path / "networks.yaml",
+                            {"id": "net", "name": "Net", "quarter_start_month": 4})
+    settings = dataclasses.replace(settings, network_config=config)
+    rows = [attendance_row("m1", "2026-02-10T10:00:00", f"m{i}@x.example") for i in range(12)]
+    rows += [attendance_row("m2", "2026-04-10T10:00:00", f"m{i}@x.example") for i in range(3)]
+    write_csv(settings.landing, "net", "attendance", "a.csv", ATTENDANCE_HEADER, rows)
+    ingest(settings)
+    build(settings)
+
+    (path,) = write_quarter_extracts(settings, as_of=date(2026, 4, 15))  # April-June not over yet
+    assert path.name == "net_quarter_2026-01-01.csv"
+    with path.open(newline="") as handle:
+        (record,) = list(csv.DictReader(handle))
+    assert (record["quarter_start"], record["quarter_end"]) == ("2026-01-01", "2026-03-31")
+    assert (record["active_members"], record["new_members"], record["meetings_held"]) == ("10", "10", "*")
+    # One active quarter is not yet "emerging" (two are needed); the basis quotes the rule,
+    # never the quarter's own small counts.
+    assert record["stage"] == "pre-emergent"
+    assert record["stage_basis"] == stage_basis("pre-emergent", "quarter") == (
+        "activity has not yet reached the emerging thresholds")
+    assert record["build_id"] and record["methodology_version"]

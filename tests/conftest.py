@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import csv
 import os
 import shutil
@@ -13,6 +14,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 _AIRFLOW_HOME = tempfile.mkdtemp(prefix="netpulse-airflow-")
+atexit.register(shutil.rmtree, _AIRFLOW_HOME, ignore_errors=True)
 os.environ.update({
     "AIRFLOW_HOME": _AIRFLOW_HOME,
     "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
@@ -33,10 +35,6 @@ FORUM_HEADER = ["post_id", "topic_id", "reply_to_post_id", "email", "name", "cre
 SURVEY_HEADER = ["response_id", "instrument", "submitted_at", "email", "finished"]
 ROSTER_HEADER = ["email", "name", "organisation", "sector", "profession", "region", "patient_or_carer",
                  "joined_on", "left_on", "other_emails"]
-
-
-def pytest_sessionfinish(session, exitstatus):
-    shutil.rmtree(_AIRFLOW_HOME, ignore_errors=True)
 
 
 def make_settings(root: Path, **overrides) -> Settings:

@@ -23,7 +23,8 @@ def test_the_demo_tells_the_four_trajectories_apart(settings, tmp_path, capsys):
         qualify period_start = max(period_start) over (partition by network_id)"""))
     assert latest == {"resp-clinical": "established", "frailty-learning": "dormant",
                       "digital-inclusion": "emerging", "carers-voice": "pre-emergent"}
-    assert "quarantined:\n  digital-inclusion/attendance/2026-Q3-broken-export.csv: missing required column(s) left_at" in out
+    broken = "digital-inclusion/attendance/2026-Q3-broken-export.csv"
+    assert f"quarantined:\n  {broken}: missing required column(s) left_at" in out
     assert sorted(p.name for p in settings.extracts.rglob("*.csv")) == [
         "carers-voice_quarter_2026-07-01.csv", "digital-inclusion_quarter_2026-07-01.csv",
         "frailty-learning_quarter_2026-07-01.csv", "resp-clinical_quarter_2026-07-01.csv"]

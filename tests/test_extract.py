@@ -14,7 +14,9 @@ from netpulse.loading import ingest
 from tests.conftest import ATTENDANCE_HEADER, attendance_row, write_csv, write_networks
 
 
-@pytest.mark.parametrize("value, shown", [(0, "0"), (1, "*"), (7, "*"), (8, "10"), (12, "10"), (13, "15"), (102, "100")])
+@pytest.mark.parametrize("value, shown", [
+    (0, "0"), (1, "*"), (7, "*"), (8, "10"), (12, "10"), (13, "15"), (102, "100"),
+])
 def test_counts_of_one_to_seven_are_suppressed_and_the_rest_rounded_to_five(value, shown):
     assert Suppression().apply(value) == shown
 

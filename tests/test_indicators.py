@@ -17,8 +17,15 @@ import pytest
 from netpulse.build import build
 from netpulse.loading import ingest
 from tests.conftest import (
-    ATTENDANCE_HEADER, FORUM_HEADER, ROSTER_HEADER, SURVEY_HEADER, attendance_row, make_settings, query,
-    write_csv, write_networks,
+    ATTENDANCE_HEADER,
+    FORUM_HEADER,
+    ROSTER_HEADER,
+    SURVEY_HEADER,
+    attendance_row,
+    make_settings,
+    query,
+    write_csv,
+    write_networks,
 )
 
 COUNTS = ("active_members", "new_members", "retained_members", "meetings_held", "attendances",
@@ -74,11 +81,11 @@ def built(tmp_path_factory):
 def counts(settings, network: str, grain: str) -> dict:
     rows = query(settings, f"select period_start::varchar, {', '.join(COUNTS)} from indicators.network_period "
                  "where network_id = ? and grain = ? order by period_start", [network, grain])
-    return {row[0]: dict(zip(COUNTS, row[1:])) for row in rows}
+    return {row[0]: dict(zip(COUNTS, row[1:], strict=False)) for row in rows}
 
 
 def expected(active, new, retained, meetings, attendances, posts, replies, surveys) -> dict:
-    return dict(zip(COUNTS, (active, new, retained, meetings, attendances, posts, replies, surveys)))
+    return dict(zip(COUNTS, (active, new, retained, meetings, attendances, posts, replies, surveys), strict=False))
 
 
 def test_monthly_counts_match_the_hand_computed_values(built):

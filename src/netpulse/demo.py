@@ -7,7 +7,12 @@ from datetime import datetime, timedelta, timezone
 from netpulse.demo_data import DEMO_END, write_demo_landing
 from netpulse.extract import COUNT_COLUMNS
 from netpulse.orchestration import (
-    BUILD_DAG_ID, EXTRACT_DAG_ID, INGEST_DAG_IDS, load_dags, prepare_airflow, run_dag,
+    BUILD_DAG_ID,
+    EXTRACT_DAG_ID,
+    INGEST_DAG_IDS,
+    load_dags,
+    prepare_airflow,
+    run_dag,
 )
 from netpulse.settings import Settings
 

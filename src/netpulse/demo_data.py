@@ -879,7 +879,7 @@ def _survey_wave(rng: random.Random, story: Story, wave: date, end: date) -> lis
         rows.append({
             "response_id": f"{story.meeting_prefix}-{wave:%Y%m}-{number:04d}",
             "instrument": SURVEY_INSTRUMENT, "submitted_at": _iso(submitted), "email": email,
-            "finished": "true" if finished else "false", **dict(zip(SURVEY_ITEMS, answers)),
+            "finished": "true" if finished else "false", **dict(zip(SURVEY_ITEMS, answers, strict=False)),
         })
     return rows
 

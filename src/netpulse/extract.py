@@ -91,7 +91,8 @@ def write_quarter_extracts(settings: Settings, *, as_of: date) -> list[Path]:
             "stage_held_by_hysteresis": row["stage"] != row["evidence_stage"],
             "stage_basis": stage_basis(row["stage"], "quarter"),
             **{c: suppression.apply(int(row[c])) for c in COUNT_COLUMNS},
-            "suppression": f"counts 1-{suppression.min_count - 1} shown as {SUPPRESSED}, others rounded to {suppression.round_to}",
+            "suppression": (f"counts 1-{suppression.min_count - 1} shown as {SUPPRESSED}, "
+                            f"others rounded to {suppression.round_to}"),
             "methodology_version": row["methodology_version"],
             "stage_rules_version": row["stage_rules_version"],
             "build_id": row["build_id"],

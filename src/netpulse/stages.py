@@ -45,7 +45,8 @@ class Condition:
         threshold = self.threshold(grain)
         if isinstance(threshold, bool):
             return _describe_flag(self.metric, bool(observed) if observed is not None else False)
-        return f"{describe_metric(self.metric, observed, metrics, grain, window)} ({SYMBOLS[self.op]} {_fmt(self.metric, threshold)})"
+        described = describe_metric(self.metric, observed, metrics, grain, window)
+        return f"{described} ({SYMBOLS[self.op]} {_fmt(self.metric, threshold)})"
 
 
 @dataclass(frozen=True)
@@ -179,7 +180,8 @@ def _evidence(rules: StageRules, metrics: dict, grain: str) -> tuple[str, str]:
             if rule.note:
                 parts.append(rule.note)
             if not rule.conditions:
-                parts.insert(0, describe_metric("active_members", metrics.get("active_members"), metrics, grain, window))
+                active = metrics.get("active_members")
+                parts.insert(0, describe_metric("active_members", active, metrics, grain, window))
             return rule.stage, ", ".join(parts)
     raise AssertionError("the default rule always holds")  # guaranteed by load_stage_rules
 

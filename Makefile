@@ -22,3 +22,8 @@ test: $(INSTALLED)
 
 clean:
 	rm -rf var warehouse/*.duckdb warehouse/*.duckdb.wal
+
+# Figures, not assertions: EVENTS=10000000 for the full-scale run.
+EVENTS ?= 1000000
+bench: $(INSTALLED)
+	$(PY) bench/bench_pipeline.py --events $(EVENTS)

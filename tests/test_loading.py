@@ -176,3 +176,34 @@ def test_a_locked_warehouse_is_retried_then_reported(settings, tmp_path):
 def test_readers_get_a_clear_error_before_the_warehouse_exists(settings):
     with pytest.raises(ConfigError, match="does not exist yet"):
         connect(settings.warehouse, read_only=True)
+
+
+def test_a_blank_forum_kind_is_quarantined_not_a_failed_run(settings):
+    write_csv(settings.landing, "net", "forum", "a.csv", FORUM_HEADER,
+              [["p1", "", "", "a@x.example", "A", "2026-01-20T09:00:00", ""]])
+    write_csv(settings.landing, "net", "forum", "b.csv", FORUM_HEADER,
+              [["p2", "", "", "a@x.example", "A", "2026-01-20T09:00:00", "topic"]])
+    outcomes = {o.path: o for o in ingest(settings).outcomes}
+    assert outcomes["net/forum/a.csv"].status == "quarantined"
+    assert "every row has a kind" in outcomes["net/forum/a.csv"].error
+    assert outcomes["net/forum/b.csv"].status == "loaded"
+
+
+def test_reasons_never_quote_email_addresses(settings):
+    write_csv(settings.landing, "net", "attendance", "jan.csv", ATTENDANCE_HEADER, [
+        attendance_row("m1", "2026-01-15T10:00:00", "jane.doe.nhs.example"),
+    ])
+    (outcome,) = ingest(settings).outcomes
+    assert outcome.status == "quarantined"
+    assert "email looks like an e-mail address: 1 of 1 rows fail (line 2)" in outcome.error
+    assert "jane.doe" not in outcome.error
+    assert query(settings, "select count(*) from meta.validation_results "
+                 "where unexpected_examples like '%jane%'") == [(0,)]
+
+
+def test_a_survey_name_column_is_not_read_as_a_question(settings):
+    write_csv(settings.landing, "net", "survey", "s.csv", SURVEY_HEADER + ["name", "q1"],
+              [["r1", "core", "2026-03-05T09:00:00", "a@x.example", "true", "Ann", "4"]])
+    (outcome,) = ingest(settings).outcomes
+    assert outcome.status == "loaded"
+    assert query(settings, "select item, answer from raw.survey_answers") == [("q1", 4)]

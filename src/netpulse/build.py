@@ -21,7 +21,7 @@ from netpulse.settings import Settings
 from netpulse.stages import StageRules, classify, load_stage_rules
 from netpulse.transforms import Model, run_models, sql_models
 from netpulse.validation import publish_data_docs, store_validation, validate_frame
-from netpulse.warehouse import open_warehouse
+from netpulse.warehouse import open_warehouse, registered
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +61,7 @@ def python_models(build_id: str, run_id: str, rules: StageRules) -> list[Model]:
             evidence_stage=None, stage=None, stage_reason=None, stage_rules_version=None)
         staged = staged[["network_id", "grain", "period_start", "evidence_stage", "stage",
                          "stage_reason", "stage_rules_version"]]
-        con.register("staged_periods", staged)
-        try:
+        with registered(con, "staged_periods", staged):
             con.execute(
                 "create or replace table staging.int_network_periods_staged as "
                 "select network_id::varchar as network_id, grain::varchar as grain, "
@@ -70,8 +69,6 @@ def python_models(build_id: str, run_id: str, rules: StageRules) -> list[Model]:
                 "stage::varchar as stage, stage_reason::varchar as stage_reason, "
                 "stage_rules_version::varchar as stage_rules_version from staged_periods"
             )
-        finally:
-            con.unregister("staged_periods")
 
     return [
         Model("staging.int_build_context", run=build_context),

@@ -31,8 +31,9 @@ class SourceFormat:
     required: tuple[str, ...]
     timestamps: tuple[str, ...] = ()
     dates: tuple[str, ...] = ()
-    # Survey items are every column beyond the required ones; elsewhere extras are ignored.
-    extra_columns_are_items: bool = False
+    # In a survey every column beyond the required ones is an item, except these (read
+    # as identity, not answers, and ignored); other sources ignore all extra columns.
+    not_items: tuple[str, ...] = ()
 
 
 FORMATS = {
@@ -51,7 +52,7 @@ FORMATS = {
         "survey",
         ("response_id", "instrument", "submitted_at", "email", "finished"),
         timestamps=("submitted_at",),
-        extra_columns_are_items=True,
+        not_items=("name",),
     ),
     "roster": SourceFormat(
         "roster",
@@ -202,8 +203,9 @@ def type_delivery(frame: pd.DataFrame, fmt: SourceFormat, timezone: str,
     elif fmt.source == "survey":
         typed["finished_text"] = _lower(typed["finished"])
         typed["finished"] = _parse_bool(typed["finished"])
-        answers, typed["bad_answers"] = _survey_answers(frame, extras)
-        extras = ()
+        items = tuple(c for c in extras if c not in fmt.not_items)
+        answers, typed["bad_answers"] = _survey_answers(frame, items)
+        extras = tuple(c for c in extras if c in fmt.not_items)
     elif fmt.source == "roster":
         typed["patient_or_carer_text"] = _lower(typed["patient_or_carer"])
         typed["patient_or_carer"] = _parse_bool(typed["patient_or_carer"])

@@ -23,7 +23,7 @@ from netpulse.landing import SOURCES, LandingFile, find_landing_files
 from netpulse.networks import Network, default_network, load_networks
 from netpulse.settings import Settings
 from netpulse.validation import ValidationReport, publish_data_docs, store_validation, validate_frame
-from netpulse.warehouse import check_hash_key, known_networks, open_warehouse, upsert_networks
+from netpulse.warehouse import check_hash_key, known_networks, open_warehouse, registered, upsert_networks
 
 log = logging.getLogger(__name__)
 
@@ -232,27 +232,20 @@ def _record_delivery(con, landing_file: LandingFile, sha: str, run_id: str, outc
 
 def _insert_raw(con, source: str, frame: pd.DataFrame, delivery_id: int, network_id: str) -> None:
     columns = RAW_COLUMNS[source]
-    rows = frame[list(columns)]
-    con.register("delivery_rows", rows)
-    try:
+    with registered(con, "delivery_rows", frame[list(columns)]):
         con.execute(
             f"insert into {RAW_TABLES[source]} (delivery_id, network_id, {', '.join(columns)}) "
             f"select ?, ?, {', '.join(columns)} from delivery_rows",
             [delivery_id, network_id],
         )
-    finally:
-        con.unregister("delivery_rows")
 
 
 def _insert_answers(con, answers: pd.DataFrame, delivery_id: int, network_id: str) -> None:
-    con.register("answer_rows", answers)
-    try:
+    with registered(con, "answer_rows", answers):
         con.execute(
             "insert into raw.survey_answers (delivery_id, network_id, response_id, item, answer) "
             "select ?, ?, response_id, item, answer from answer_rows",
             [delivery_id, network_id],
         )
-    finally:
-        con.unregister("answer_rows")
 
 

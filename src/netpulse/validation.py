@@ -180,8 +180,10 @@ def _outcome(result) -> tuple[int, ExpectationOutcome]:
         element_count=details.get("element_count"),
         unexpected_count=details.get("unexpected_count"),
         unexpected_lines=[_line(i) for i in (details.get("unexpected_index_list") or [])],
-        # A null has nothing to show; other failures show the offending values.
-        unexpected_examples=[] if "not_be_null" in config.type else [_example(e) for e in examples],
+        # A null has nothing to show, and e-mail values must not leave the raw schema
+        # (reasons are stored in meta): line numbers are enough to find them.
+        unexpected_examples=([] if "not_be_null" in config.type or "email" in (column or "")
+                             else [_example(e) for e in examples]),
         error=_exception_text(result.exception_info),
     )
     if outcome.error:
@@ -216,11 +218,10 @@ def store_validation(con, report: ValidationReport, *, run_id: str, delivery_id:
     rows = report.as_rows(run_id=run_id, delivery_id=delivery_id, build_id=build_id)
     if rows.empty:
         return
-    con.register("validation_rows", rows)
-    try:
+    from netpulse.warehouse import registered
+
+    with registered(con, "validation_rows", rows):
         con.execute("insert into meta.validation_results by name select * from validation_rows")
-    finally:
-        con.unregister("validation_rows")
 
 
 def publish_data_docs(reports: list[tuple[ValidationReport, str, str]], out_dir: Path,

@@ -69,6 +69,19 @@ def open_warehouse(settings: Settings, *, read_only: bool = False) -> Iterator[d
         con.close()
 
 
+@contextmanager
+def registered(con: duckdb.DuckDBPyConnection, name: str, frame) -> Iterator[None]:
+    """Expose a DataFrame to SQL as ``name`` for the duration of the block."""
+    con.register(name, frame)
+    try:
+        yield
+    finally:
+        try:
+            con.unregister(name)
+        except duckdb.Error:
+            pass  # the connection is already failing: keep the original error visible
+
+
 def apply_ddl(con: duckdb.DuckDBPyConnection) -> None:
     """Create schemas and tables; every statement is idempotent."""
     for ddl_file in sorted(project_path("warehouse").glob("*.sql")):

@@ -8,7 +8,7 @@ import pytest
 
 from netpulse.build import build
 from netpulse.loading import ingest
-from tests.conftest import REPO, ATTENDANCE_HEADER, attendance_row, make_settings, query, write_csv
+from tests.conftest import ATTENDANCE_HEADER, REPO, attendance_row, make_settings, query, write_csv
 
 METHODOLOGY = (REPO / "docs" / "methodology.md").read_text(encoding="utf-8")
 ANALYST_GUIDE = (REPO / "docs" / "analyst-guide.md").read_text(encoding="utf-8")

@@ -6,31 +6,24 @@ runs in one transaction and validates the indicator tables before they become vi
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from functools import reduce
 from operator import or_
 
 from airflow.sdk import Asset, dag, get_current_context, task
 
 from netpulse.airflow_tasks import (
-    DEFAULT_TASK_ARGS,
     INDICATORS_ASSET_URI,
     RAW_ASSET_URIS,
     WAREHOUSE_POOL,
     build_warehouse,
+    dag_arguments,
 )
 
 
 @dag(
     dag_id="netpulse_build",
     schedule=reduce(or_, (Asset(uri) for uri in RAW_ASSET_URIS.values())),
-    start_date=datetime(2024, 1, 1),
-    catchup=False,
-    max_active_runs=1,
-    tags=["netpulse", "build"],
-    doc_md=__doc__,
-    default_args={"retries": DEFAULT_TASK_ARGS["retries"],
-                  "retry_delay": timedelta(seconds=DEFAULT_TASK_ARGS["retry_delay_seconds"])},
+    **dag_arguments(tag="build", doc_md=__doc__),
 )
 def netpulse_build():
     @task(pool=WAREHOUSE_POOL, outlets=[Asset(INDICATORS_ASSET_URI)])

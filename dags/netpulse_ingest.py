@@ -7,31 +7,19 @@ When anything loaded, the source's Asset is updated, which starts `netpulse_buil
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 from airflow.sdk import Asset, dag, get_current_context, task
 
 from netpulse.airflow_tasks import (
-    DEFAULT_TASK_ARGS,
     RAW_ASSET_URIS,
     WAREHOUSE_POOL,
+    dag_arguments,
     load_deliveries,
     pending_deliveries,
 )
 
 
 def ingest_dag(source: str):
-    @dag(
-        dag_id=f"netpulse_ingest_{source}",
-        schedule="@hourly",
-        start_date=datetime(2024, 1, 1),
-        catchup=False,
-        max_active_runs=1,
-        tags=["netpulse", "ingest"],
-        doc_md=__doc__,
-        default_args={"retries": DEFAULT_TASK_ARGS["retries"],
-                      "retry_delay": timedelta(seconds=DEFAULT_TASK_ARGS["retry_delay_seconds"])},
-    )
+    @dag(dag_id=f"netpulse_ingest_{source}", schedule="@hourly", **dag_arguments(tag="ingest", doc_md=__doc__))
     def ingest():
         @task(pool=WAREHOUSE_POOL)
         def find_new_deliveries() -> list[str]:

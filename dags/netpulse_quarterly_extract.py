@@ -8,22 +8,12 @@ Small numbers are suppressed as configured for funder-facing output.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from airflow.sdk import dag, get_current_context, task
 
-from netpulse.airflow_tasks import WAREHOUSE_POOL, write_quarterly_extracts
+from netpulse.airflow_tasks import WAREHOUSE_POOL, dag_arguments, write_quarterly_extracts
 
 
-@dag(
-    dag_id="netpulse_quarterly_extract",
-    schedule="0 6 1 * *",
-    start_date=datetime(2024, 1, 1),
-    catchup=False,
-    max_active_runs=1,
-    tags=["netpulse", "extract"],
-    doc_md=__doc__,
-)
+@dag(dag_id="netpulse_quarterly_extract", schedule="0 6 1 * *", **dag_arguments(tag="extract", doc_md=__doc__))
 def netpulse_quarterly_extract():
     @task(pool=WAREHOUSE_POOL)
     def write_extracts() -> list[str]:

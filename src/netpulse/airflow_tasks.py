@@ -7,7 +7,7 @@ so parsing stays fast. Settings come from the environment of the worker (NETPULS
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from netpulse.landing import SOURCES
 
@@ -16,7 +16,19 @@ log = logging.getLogger(__name__)
 WAREHOUSE_POOL = "netpulse_warehouse"
 RAW_ASSET_URIS = {source: f"netpulse://warehouse/raw/{source}" for source in SOURCES}
 INDICATORS_ASSET_URI = "netpulse://warehouse/indicators"
-DEFAULT_TASK_ARGS = {"retries": 2, "retry_delay_seconds": 60}
+
+
+def dag_arguments(*, tag: str, doc_md: str | None) -> dict:
+    """Arguments every netpulse DAG shares."""
+    return {
+        "start_date": datetime(2024, 1, 1),
+        "catchup": False,
+        "max_active_runs": 1,
+        "tags": ["netpulse", tag],
+        "doc_md": doc_md,
+        # A lock conflict outlasting the connection retries gets another chance later.
+        "default_args": {"retries": 2, "retry_delay": timedelta(seconds=60)},
+    }
 
 
 def pending_deliveries(source: str) -> list[str]:

@@ -207,3 +207,22 @@ def test_a_survey_name_column_is_not_read_as_a_question(settings):
     (outcome,) = ingest(settings).outcomes
     assert outcome.status == "loaded"
     assert query(settings, "select item, answer from raw.survey_answers") == [("q1", 4)]
+
+
+def test_a_file_changing_while_it_is_read_is_left_for_the_next_run(settings, monkeypatch):
+    path = write_csv(settings.landing, "net", "attendance", "jan.csv", ATTENDANCE_HEADER, GOOD_ROWS)
+    hashed = loading.LandingFile.sha256
+
+    def hash_then_append(self):
+        digest = hashed(self)
+        with self.path.open("a") as handle:  # the sender is still writing
+            handle.write(",".join(attendance_row("m1", "2026-01-15T10:00:00", "c@x.example")) + "\n")
+        return digest
+
+    monkeypatch.setattr(loading.LandingFile, "sha256", hash_then_append)
+    assert ingest(settings).outcomes == []
+    assert deliveries(settings) == []
+    monkeypatch.undo()
+    (outcome,) = ingest(settings).outcomes
+    assert (outcome.status, outcome.rows) == ("loaded", 3)
+    assert path.exists()

@@ -9,6 +9,7 @@ can report every faulty row of a file at once, by line number.
 from __future__ import annotations
 
 import csv
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,11 +74,11 @@ class TypedDelivery:
     ignored_columns: tuple[str, ...] = ()
 
 
-def read_delivery(path: Path, fmt: SourceFormat) -> pd.DataFrame:
-    """Read a CSV delivery as text; blank cells become missing values."""
+def read_delivery(source: Path | bytes, fmt: SourceFormat) -> pd.DataFrame:
+    """Read a CSV delivery (a path or its bytes) as text; blank cells become missing values."""
     try:
         frame = pd.read_csv(
-            path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
+            io.BytesIO(source) if isinstance(source, bytes) else source, dtype=str, keep_default_na=False, encoding="utf-8-sig",
             skip_blank_lines=True, quoting=csv.QUOTE_MINIMAL,
         )
     except pd.errors.EmptyDataError:

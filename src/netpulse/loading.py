@@ -7,6 +7,7 @@ again, under any name, is recorded as a duplicate and changes nothing.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import uuid
 from collections import Counter
@@ -146,6 +147,8 @@ def ingest(settings: Settings, *, sources: tuple[str, ...] = SOURCES,
         for landing_file, sha in list(_new_files(con, found)):
             outcome, validation = _ingest_file(con, landing_file, sha, networks[landing_file.network_id],
                                                hasher, report.run_id)
+            if outcome is None:
+                continue
             report.outcomes.append(outcome)
             if validation is not None:
                 validations.append((validation, report.run_id, landing_file.relative_path))
@@ -160,7 +163,7 @@ def ingest(settings: Settings, *, sources: tuple[str, ...] = SOURCES,
 
 def _ingest_file(con: duckdb.DuckDBPyConnection, landing_file: LandingFile, sha: str,
                  network: Network, hasher: MemberHasher, run_id: str
-                 ) -> tuple[DeliveryOutcome, ValidationReport | None]:
+                 ) -> tuple[DeliveryOutcome | None, ValidationReport | None]:
     received_at = _utc_now()
     earlier = con.execute(
         "select delivery_id, path, status from meta.deliveries "
@@ -174,10 +177,17 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, landing_file: LandingFile, sha:
         _record_delivery(con, landing_file, sha, run_id, outcome, received_at, duplicate_of=earlier[0])
         return outcome, None
 
+    content = landing_file.path.read_bytes()
+    if hashlib.sha256(content).hexdigest() != sha:
+        # Still being written (or replaced): what we hashed is not what we would load.
+        log.warning("%s changed while it was being read; it will be loaded on the next run",
+                    landing_file.relative_path)
+        return None, None
+
     fmt = FORMATS[landing_file.source]
     typed, validation = None, None
     try:
-        typed = type_delivery(read_delivery(landing_file.path, fmt), fmt, network.timezone, hasher)
+        typed = type_delivery(read_delivery(content, fmt), fmt, network.timezone, hasher)
         validation = validate_frame(landing_file.source, typed.frame)
         if not validation.success:
             raise DeliveryRejected(validation.failures_in_words())

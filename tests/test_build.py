@@ -1,0 +1,41 @@
+"""A build is all or nothing: a failure leaves the previous build's tables in place, recorded."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from netpulse.build import build
+from netpulse.loading import ingest
+from netpulse.settings import project_dir
+from tests.conftest import ATTENDANCE_HEADER, attendance_row, query, write_csv
+
+
+def test_a_build_on_an_empty_warehouse_succeeds_with_no_periods(settings):
+    report = build(settings)
+    assert report.network_periods == 0
+    assert query(settings, "select status from meta.builds") == [("succeeded",)]
+
+
+def test_a_failing_model_leaves_the_previous_build_visible_and_records_the_failure(settings, tmp_path, monkeypatch):
+    write_csv(settings.landing, "net", "attendance", "jan.csv", ATTENDANCE_HEADER,
+              [attendance_row("m1", "2026-01-15T10:00:00", "a@x.example")])
+    ingest(settings)
+    first = build(settings)
+
+    # A copy of the project whose indicator layer gains a model that fails at run time.
+    project = tmp_path / "project"
+    for folder in ("transforms", "expectations", "warehouse", "config"):
+        shutil.copytree(project_dir() / folder, project / folder)
+    (project / "transforms" / "indicators" / "broken_model.sql").write_text(
+        "select 1 / 0 as x from indicators.network_period where error('deliberate failure') is null")
+    monkeypatch.setenv("NETPULSE_PROJECT_DIR", str(project))
+    with pytest.raises(RuntimeError, match="model indicators.broken_model .* failed"):
+        build(settings)
+
+    assert query(settings, "select distinct build_id from indicators.network_period") == [(first.build_id,)]
+    assert query(settings, "select count(*) from information_schema.tables where table_name = 'broken_model'") == [(0,)]
+    statuses = query(settings, "select status, coalesce(error like '%deliberate failure%', false) "
+                     "from meta.builds order by started_at")
+    assert statuses == [("succeeded", False), ("failed", True)]

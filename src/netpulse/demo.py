@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timedelta, timezone
 
+from netpulse.build import latest_periods
 from netpulse.demo_data import DEMO_END, write_demo_landing
 from netpulse.extract import COUNT_COLUMNS
 from netpulse.orchestration import (
@@ -15,6 +17,8 @@ from netpulse.orchestration import (
     run_dag,
 )
 from netpulse.settings import Settings
+from netpulse.status import warehouse_status
+from netpulse.warehouse import open_warehouse
 
 
 def run_demo(settings: Settings) -> int:
@@ -38,10 +42,6 @@ def run_demo(settings: Settings) -> int:
         print(f"a DAG run failed; Airflow's log is in {log_path}")
         return 1
 
-    from netpulse.build import latest_periods
-    from netpulse.status import warehouse_status
-    from netpulse.warehouse import open_warehouse
-
     print()
     print(warehouse_status(settings))
     with open_warehouse(settings, read_only=True) as con:
@@ -54,15 +54,14 @@ def run_demo(settings: Settings) -> int:
         print(f"    reason: {row['stage_reason']}")
         print(f"    {counts}")
     print()
-    print(f"extracts: {settings.extracts}; data docs: {settings.data_docs / 'index.html'}")
-    print(f"query it: duckdb {settings.warehouse} \"select * from indicators.network_period\"")
+    print(f"funder extracts: {settings.extracts}/")
+    print(f"validation results (GX Data Docs): {settings.data_docs / 'index.html'}")
+    print(f"warehouse: {settings.warehouse} (tables: docs/analyst-guide.md; Airflow log: {log_path})")
     return 0
 
 
 def _export(settings: Settings) -> None:
     """Hand the demo's paths to the DAG tasks, which read their settings from the environment."""
-    import os
-
     os.environ["NETPULSE_LANDING"] = str(settings.landing.resolve())
     os.environ["NETPULSE_WAREHOUSE"] = str(settings.warehouse.resolve())
     os.environ["NETPULSE_CONFIG"] = str(settings.network_config.resolve())

@@ -78,7 +78,8 @@ def read_delivery(source: Path | bytes, fmt: SourceFormat) -> pd.DataFrame:
     """Read a CSV delivery (a path or its bytes) as text; blank cells become missing values."""
     try:
         frame = pd.read_csv(
-            io.BytesIO(source) if isinstance(source, bytes) else source, dtype=str, keep_default_na=False, encoding="utf-8-sig",
+            io.BytesIO(source) if isinstance(source, bytes) else source,
+            dtype=str, keep_default_na=False, encoding="utf-8-sig",
             skip_blank_lines=True, quoting=csv.QUOTE_MINIMAL,
         )
     except pd.errors.EmptyDataError:

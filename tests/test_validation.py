@@ -105,7 +105,8 @@ def test_each_source_suite_fails_bad_data(tmp_path, source, column, value, faili
 def indicator_frame(**changes) -> pd.DataFrame:
     row = dict(network_id="n", grain="month", period_start=pd.Timestamp("2026-01-01"), active_members=5,
                new_members=2, retained_members=3, meetings_held=1, attendances=4, forum_posts=3,
-               forum_replies=1, survey_responses=0, stage="emerging", stage_reason="because")
+               forum_replies=1, survey_responses=0, guest_attendances=1, unmatched_identities=1,
+               stage="emerging", stage_reason="because")
     row.update(changes)
     return pd.DataFrame([row])
 
@@ -122,6 +123,8 @@ def test_the_indicator_suite_passes_consistent_rows():
     {"grain": "week"},
     {"active_members": -1},
     {"stage_reason": None},
+    {"guest_attendances": 5},      # more guest attendances than attendances
+    {"unmatched_identities": 6},   # more unmatched identities than active members
 ])
 def test_the_indicator_suite_fails_inconsistent_rows(changes):
     assert not validate_frame("indicators", indicator_frame(**changes)).success

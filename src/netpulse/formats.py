@@ -19,6 +19,7 @@ import pandas as pd
 
 from netpulse.errors import DeliveryRejected
 from netpulse.identity import MemberHasher, normalise_email
+from netpulse.vendors import IDENTITY_COLUMNS
 
 OFFSET_SUFFIX = re.compile(r"(?:Z|[+-]\d{2}(?::?\d{2})?)$", re.IGNORECASE)
 TRUE_WORDS = {"true", "1", "yes", "y", "t"}
@@ -141,6 +142,20 @@ def _describe_bad_values(text: pd.DataFrame, parsed: pd.DataFrame) -> pd.Series:
     return _join_problems(problems, text.index)
 
 
+def _add_identity(typed: pd.DataFrame, frame: pd.DataFrame, source_system: str,
+                  hasher: MemberHasher) -> None:
+    """The vendor's identity of each row, hashed like e-mails, and who the row is about."""
+    for column in IDENTITY_COLUMNS:
+        typed[column] = frame[column].astype("string") if column in frame.columns else pd.Series(
+            pd.NA, index=frame.index, dtype="string")
+    typed["source_system"] = source_system
+    typed["is_guest"] = _parse_bool(typed["is_guest"])
+    vendor_id = typed["source_user_id"].str.strip().str.lower()
+    typed["identity_hash"] = hasher.hash_series(source_system + ":" + vendor_id)
+    # The person a row is about: their e-mail when given, else their vendor identity.
+    typed["person"] = typed["email_hash"].fillna(typed["identity_hash"])
+
+
 def _join_problems(parts: list[pd.Series], index: pd.Index) -> pd.Series:
     """Row-wise "; "-join of problem descriptions; missing where a row has none."""
     joined = pd.Series(pd.NA, index=index, dtype="string")
@@ -166,17 +181,34 @@ def _parse_bool(series: pd.Series) -> pd.Series:
     return result
 
 
+def vendor_frame(frame: pd.DataFrame, fmt: SourceFormat) -> pd.DataFrame:
+    """A vendor parser's rows, completed to the generic columns (absent ones are missing).
+
+    Missing values then fail the same validation rules as in a generic file.
+    """
+    frame = frame.reset_index(drop=True)
+    for column in fmt.required:
+        if column not in frame.columns:
+            frame[column] = pd.NA
+    return frame
+
+
 def type_delivery(frame: pd.DataFrame, fmt: SourceFormat, timezone: str,
-                  hasher: MemberHasher) -> TypedDelivery:
-    """Type a delivery read by :func:`read_delivery`; never raises on bad cell values."""
+                  hasher: MemberHasher, source_system: str = "generic") -> TypedDelivery:
+    """Type a delivery read by :func:`read_delivery` or a vendor parser; never raises on bad cells."""
     rows_in_file = len(frame)
-    extras = tuple(c for c in frame.columns if c not in fmt.required)
+    extras = tuple(c for c in frame.columns
+                   if c not in fmt.required and c not in IDENTITY_COLUMNS and c != "line_number")
     typed = frame[list(fmt.required)].copy()
-    # Line 1 is the header; blank lines are skipped by the reader, so this is the data
-    # line number, which matches the file for exports without blank or multi-line rows.
-    typed.insert(0, "line_number", pd.Series(np.arange(2, rows_in_file + 2), index=frame.index))
+    if "line_number" in frame.columns:  # vendor parsers say where each row came from
+        typed.insert(0, "line_number", frame["line_number"].astype("int64"))
+    else:
+        # Line 1 is the header; blank lines are skipped by the reader, so this is the data
+        # line number, which matches the file for exports without blank or multi-line rows.
+        typed.insert(0, "line_number", pd.Series(np.arange(2, rows_in_file + 2), index=frame.index))
     typed["email_hash"] = hasher.hash_series(typed["email"])
     typed["email_normalised"] = typed["email"].map(normalise_email, na_action="ignore")
+    _add_identity(typed, frame, source_system, hasher)
 
     bad_parts = []
     if fmt.timestamps:

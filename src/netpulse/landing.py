@@ -13,7 +13,24 @@ from netpulse.networks import NETWORK_ID_PATTERN
 log = logging.getLogger(__name__)
 
 SOURCES = ("roster", "attendance", "forum", "survey")
-FILE_SUFFIXES = (".csv",)
+GENERIC = "generic"
+# Vendor export formats, by the source they feed, and the file suffixes each is read from.
+FORMATS_BY_SOURCE = {
+    "attendance": ("zoom", "teams", "signin"),
+    "forum": ("discourse", "slack"),
+    "survey": ("qualtrics", "msforms"),
+    "roster": (),
+}
+FORMAT_SUFFIXES = {
+    GENERIC: (".csv",),
+    "zoom": (".csv",),
+    "teams": (".csv", ".tsv", ".txt"),
+    "signin": (".csv", ".xlsx"),
+    "discourse": (".json",),
+    "slack": (".zip",),
+    "qualtrics": (".csv", ".tsv"),
+    "msforms": (".xlsx",),
+}
 
 
 @dataclass(frozen=True)
@@ -22,6 +39,7 @@ class LandingFile:
     relative_path: str
     network_id: str
     source: str
+    format: str  # "generic" or a vendor format folder name
     size_bytes: int
     modified_at: datetime
 
@@ -31,6 +49,19 @@ class LandingFile:
             for block in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(block)
         return digest.hexdigest()
+
+
+def format_of(source_dir: Path, path: Path) -> str:
+    """The export format of a file: its first folder below the source, if that names a format.
+
+    A file directly under ``<source>/``, under ``<source>/generic/`` or under any other
+    folder (``attendance/2026/q1.csv``) is in the generic format. A vendor folder under the
+    wrong source (``forum/zoom/``) keeps its name, so the loader can reject it by name.
+    """
+    parts = path.relative_to(source_dir).parts
+    if len(parts) > 1 and parts[0] in FORMAT_SUFFIXES:
+        return parts[0]
+    return GENERIC
 
 
 def find_landing_files(landing: Path, sources: tuple[str, ...] = SOURCES) -> list[LandingFile]:
@@ -54,8 +85,10 @@ def find_landing_files(landing: Path, sources: tuple[str, ...] = SOURCES) -> lis
             for path in sorted(source_dir.rglob("*")):
                 if not path.is_file() or path.name.startswith("."):
                     continue
-                if path.suffix.lower() not in FILE_SUFFIXES:
-                    log.warning("ignoring %s: only %s files are read", path, ", ".join(FILE_SUFFIXES))
+                export_format = format_of(source_dir, path)
+                suffixes = FORMAT_SUFFIXES[export_format]
+                if path.suffix.lower() not in suffixes:
+                    log.warning("ignoring %s: %s files are read from %s", path, export_format, ", ".join(suffixes))
                     continue
                 stat = path.stat()
                 found.append(
@@ -64,6 +97,7 @@ def find_landing_files(landing: Path, sources: tuple[str, ...] = SOURCES) -> lis
                         relative_path=path.relative_to(landing).as_posix(),
                         network_id=network_dir.name,
                         source=source_dir.name,
+                        format=export_format,
                         size_bytes=stat.st_size,
                         modified_at=datetime.fromtimestamp(stat.st_mtime, timezone.utc).replace(tzinfo=None),
                     )

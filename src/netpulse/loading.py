@@ -8,6 +8,7 @@ again, under any name, is recorded as a duplicate and changes nothing.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import logging
 import uuid
 from collections import Counter
@@ -18,24 +19,26 @@ import duckdb
 import pandas as pd
 
 from netpulse.errors import DeliveryRejected, UnknownNetwork
-from netpulse.formats import FORMATS, read_delivery, type_delivery
+from netpulse.formats import FORMATS, read_delivery, type_delivery, vendor_frame
 from netpulse.identity import MemberHasher
-from netpulse.landing import SOURCES, LandingFile, find_landing_files
+from netpulse.landing import FORMATS_BY_SOURCE, GENERIC, SOURCES, LandingFile, find_landing_files
 from netpulse.networks import Network, default_network, load_networks
 from netpulse.settings import Settings
 from netpulse.validation import ValidationReport, publish_data_docs, store_validation, validate_frame
+from netpulse.vendors import ParseOptions
 from netpulse.warehouse import check_hash_key, known_networks, open_warehouse, registered, upsert_networks
 
 log = logging.getLogger(__name__)
 
 # Columns written to each raw table, in table order after delivery_id and network_id.
+VENDOR_IDENTITY = ("source_system", "source_user_id", "display_name", "is_guest", "identity_hash")
 RAW_COLUMNS = {
     "attendance": ("line_number", "meeting_id", "meeting_title", "meeting_start", "meeting_end",
-                   "email", "email_hash", "name", "joined_at", "left_at", "role", "status"),
+                   "email", "email_hash", "name", "joined_at", "left_at", "role", "status", *VENDOR_IDENTITY),
     "forum": ("line_number", "post_id", "topic_id", "reply_to_post_id", "email", "email_hash",
-              "name", "created_at", "kind"),
+              "name", "created_at", "kind", *VENDOR_IDENTITY),
     "survey": ("line_number", "response_id", "instrument", "submitted_at", "email",
-               "email_hash", "finished"),
+               "email_hash", "finished", *VENDOR_IDENTITY),
     "roster": ("line_number", "email", "email_hash", "name", "organisation", "sector",
                "profession", "region", "patient_or_carer", "joined_on", "left_on",
                "other_emails", "other_email_hashes"),
@@ -187,7 +190,8 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, landing_file: LandingFile, sha:
     fmt = FORMATS[landing_file.source]
     typed, validation = None, None
     try:
-        typed = type_delivery(read_delivery(content, fmt), fmt, network.timezone, hasher)
+        rows, timezone = parse_delivery(landing_file, content, network)
+        typed = type_delivery(rows, fmt, timezone, hasher, source_system=landing_file.format)
         validation = validate_frame(landing_file.source, typed.frame)
         if not validation.success:
             raise DeliveryRejected(validation.failures_in_words())
@@ -217,6 +221,34 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, landing_file: LandingFile, sha:
     return outcome, validation
 
 
+# Vendor formats whose dates are written day/month or month/day by locale: the order must
+# be declared for the network, because a guess is silently wrong for days 1 to 12.
+DATE_ORDER_REQUIRED = ("zoom", "teams", "signin", "msforms")
+
+
+def parse_delivery(landing_file: LandingFile, content: bytes, network: Network) -> tuple[pd.DataFrame, str]:
+    """Rows of the generic format from a delivery, and the time zone of its local times."""
+    fmt = FORMATS[landing_file.source]
+    if landing_file.format == GENERIC:
+        return read_delivery(content, fmt), network.timezone
+    export_format = landing_file.format
+    if export_format not in FORMATS_BY_SOURCE[landing_file.source]:
+        belongs = next(s for s, formats in FORMATS_BY_SOURCE.items() if export_format in formats)
+        raise DeliveryRejected(f"{export_format} exports belong under {belongs}/{export_format}/, "
+                               f"not {landing_file.source}/{export_format}/")
+    options = network.options_for(landing_file.source, export_format)
+    if export_format in DATE_ORDER_REQUIRED and "date_order" not in options:
+        raise DeliveryRejected(
+            f"{export_format} exports write dates in the account's locale: declare it for network "
+            f"{network.network_id!r} in the networks file, e.g. sources: {{{landing_file.source}/"
+            f"{export_format}: {{date_order: dmy}}}} (or mdy)"
+        )
+    parser = importlib.import_module(f"netpulse.vendors.{export_format}")
+    parse_options = ParseOptions(timezone=options["timezone"], date_order=options.get("date_order", "ymd"),
+                                 network_id=network.network_id)
+    return vendor_frame(parser.parse(content, parse_options), fmt), options["timezone"]
+
+
 def _utc_now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
@@ -227,12 +259,13 @@ def _record_delivery(con, landing_file: LandingFile, sha: str, run_id: str, outc
     delivery_id = con.execute("select nextval('meta.delivery_id_seq')").fetchone()[0]
     con.execute(
         """
-        insert into meta.deliveries (delivery_id, run_id, network_id, source, path, sha256,
+        insert into meta.deliveries (delivery_id, run_id, network_id, source, format, path, sha256,
             size_bytes, modified_at, status, rows_in_file, rows_loaded, error, duplicate_of,
             ignored_columns, received_at, finished_at)
-        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
-        [delivery_id, run_id, landing_file.network_id, landing_file.source, landing_file.relative_path,
+        [delivery_id, run_id, landing_file.network_id, landing_file.source, landing_file.format,
+         landing_file.relative_path,
          sha, landing_file.size_bytes, landing_file.modified_at, outcome.status, rows_in_file,
          outcome.rows, outcome.error, duplicate_of, ", ".join(ignored_columns) or None,
          received_at, _utc_now()],

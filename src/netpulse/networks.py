@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -30,9 +30,19 @@ class Network:
     timezone: str = DEFAULT_TIMEZONE
     quarter_start_month: int = DEFAULT_QUARTER_START_MONTH
     configured: bool = True
+    # Per "<source>" or "<source>/<format>": date_order, timezone, instrument.
+    source_options: dict = field(default_factory=dict, compare=False)
 
     def as_row(self) -> dict:
         return asdict(self)
+
+    def options_for(self, source: str, export_format: str) -> dict:
+        """Declared options for one source and format; the more specific key wins."""
+        return {
+            "timezone": self.timezone,
+            **self.source_options.get(source, {}),
+            **self.source_options.get(f"{source}/{export_format}", {}),
+        }
 
 
 def _network_from_entry(entry: dict, source: Path) -> Network:
@@ -51,6 +61,7 @@ def _network_from_entry(entry: dict, source: Path) -> Network:
     started_on = entry.get("started_on")
     if started_on is not None and not isinstance(started_on, date):
         raise ConfigError(f"{where}: started_on must be a date like 2024-01-01")
+    source_options = _source_options(entry.get("sources") or {}, where)
     return Network(
         network_id=network_id,
         name=str(entry.get("name", network_id)),
@@ -59,7 +70,35 @@ def _network_from_entry(entry: dict, source: Path) -> Network:
         started_on=started_on,
         timezone=timezone,
         quarter_start_month=quarter_start,
+        source_options=source_options,
     )
+
+
+SOURCE_OPTION_NAMES = ("date_order", "timezone", "instrument")
+
+
+def _source_options(sources: dict, where: str) -> dict:
+    """Validate the per-source options: keys "<source>" or "<source>/<format>"."""
+    from netpulse.landing import FORMAT_SUFFIXES, SOURCES
+
+    if not isinstance(sources, dict):
+        raise ConfigError(f"{where}: sources must map '<source>' or '<source>/<format>' to options")
+    for key, options in sources.items():
+        source, _, export_format = str(key).partition("/")
+        if source not in SOURCES or (export_format and export_format not in FORMAT_SUFFIXES):
+            raise ConfigError(f"{where}: sources key {key!r} is not '<source>' or '<source>/<format>'")
+        unknown = set(options or {}) - set(SOURCE_OPTION_NAMES)
+        if unknown:
+            raise ConfigError(f"{where}: sources {key!r}: unknown option(s) {', '.join(sorted(unknown))}; "
+                              f"known: {', '.join(SOURCE_OPTION_NAMES)}")
+        if options.get("date_order") not in (None, "dmy", "mdy", "ymd"):
+            raise ConfigError(f"{where}: sources {key!r}: date_order must be dmy, mdy or ymd")
+        if "timezone" in options:
+            try:
+                ZoneInfo(options["timezone"])
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ConfigError(f"{where}: sources {key!r}: unknown time zone {options['timezone']!r}") from None
+    return {str(k): dict(v or {}) for k, v in sources.items()}
 
 
 def load_networks(path: Path | None) -> dict[str, Network]:

@@ -25,6 +25,8 @@ select
     counts.forum_posts,
     counts.forum_replies,
     counts.survey_responses,
+    counts.guest_attendances,
+    counts.unmatched_identities,
     stages.stage,
     stages.stage_reason,
     stages.evidence_stage,

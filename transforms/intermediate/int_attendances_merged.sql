@@ -4,10 +4,10 @@
 with segments as (
     select
         segments.*,
-        coalesce(aliases.member_key, segments.email_hash) as member_key,
+        people.member_key,
+        people.matched_by = 'unmatched' as is_unmatched,
     from staging.stg_attendance__segments as segments
-    left join staging.int_member_aliases as aliases
-        on segments.email_hash = aliases.email_hash
+    inner join staging.int_people_resolved as people using (network_id, person)
     where segments.status in ('attended', 'walk-in')
 ),
 
@@ -63,6 +63,8 @@ merged as (
             else 'attendee'
         end as role,
         count(*) as segments,
+        bool_or(is_guest) as is_guest,
+        bool_or(is_unmatched) as is_unmatched,
         min(joined_at_utc) as first_joined_utc,
         max(left_at_utc) as last_left_utc,
     from segments

@@ -26,6 +26,13 @@ member_periods as (
     from events_in_periods
 ),
 
+unmatched_counts as (
+    select network_id, grain, period_start, count(distinct member_key) as unmatched_identities,
+    from events_in_periods
+    where is_unmatched
+    group by all
+),
+
 first_periods as (
     select network_id, grain, member_key, min(period_start) as first_period,
     from member_periods
@@ -69,6 +76,7 @@ activity_counts as (
         count(*) filter (where event_type = 'reply') as forum_replies,
         -- A resubmission replaces the earlier response: one per member per instrument per period.
         count(distinct (member_key, event_id)) filter (where event_type = 'survey') as survey_responses,
+        count(*) filter (where event_type = 'attendance' and is_guest) as guest_attendances,
     from events_in_periods
     group by all
 )
@@ -85,7 +93,10 @@ select
     coalesce(activity_counts.forum_posts, 0) as forum_posts,
     coalesce(activity_counts.forum_replies, 0) as forum_replies,
     coalesce(activity_counts.survey_responses, 0) as survey_responses,
+    coalesce(activity_counts.guest_attendances, 0) as guest_attendances,
+    coalesce(unmatched_counts.unmatched_identities, 0) as unmatched_identities,
 from spine
 left join member_counts using (network_id, grain, period_start)
 left join activity_counts using (network_id, grain, period_start)
+left join unmatched_counts using (network_id, grain, period_start)
 order by spine.network_id, spine.grain, spine.period_start

@@ -16,6 +16,8 @@ select
     attendances.status,
     attendances.role,
     attendances.segments,
+    attendances.is_guest,
+    attendances.is_unmatched,
     attendances.first_joined_utc,
     attendances.last_left_utc,
     attendances.minutes_attended,

@@ -7,6 +7,8 @@ with attendances as (
         meeting_id as event_id,
         meeting_start_utc as occurred_at_utc,
         local_date,
+        is_guest,
+        is_unmatched,
     from core.attendances
 ),
 
@@ -17,6 +19,8 @@ posts as (
         post_id as event_id,
         created_at_utc as occurred_at_utc,
         local_date,
+        false as is_guest,
+        is_unmatched,
     from core.forum_posts
 ),
 
@@ -27,6 +31,8 @@ surveys as (
         instrument as event_id,
         submitted_at_utc as occurred_at_utc,
         local_date,
+        false as is_guest,
+        is_unmatched,
     from core.survey_responses
     where finished
 )

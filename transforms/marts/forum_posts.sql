@@ -3,8 +3,8 @@ with posts as (
     select * from staging.stg_forum__posts
 ),
 
-aliases as (
-    select * from staging.int_member_aliases
+people as (
+    select * from staging.int_people_resolved
 ),
 
 networks as (
@@ -14,9 +14,10 @@ networks as (
 keyed as (
     select
         posts.*,
-        coalesce(aliases.member_key, posts.email_hash) as member_key,
+        people.member_key,
+        people.matched_by = 'unmatched' as is_unmatched,
     from posts
-    left join aliases using (email_hash)
+    inner join people using (network_id, person)
 )
 
 select
@@ -26,6 +27,8 @@ select
     keyed.reply_to_post_id,
     keyed.kind,
     keyed.member_key,
+    keyed.is_unmatched,
+    keyed.source_system,
     answered.member_key as replied_to_member_key,
     keyed.created_at_utc,
     local_date(keyed.created_at_utc, networks.timezone) as local_date,

@@ -9,8 +9,8 @@ answers as (
     group by all
 ),
 
-aliases as (
-    select * from staging.int_member_aliases
+people as (
+    select * from staging.int_people_resolved
 ),
 
 networks as (
@@ -21,12 +21,14 @@ select
     responses.network_id,
     responses.response_id,
     responses.instrument,
-    coalesce(aliases.member_key, responses.email_hash) as member_key,
+    people.member_key,
+    people.matched_by = 'unmatched' as is_unmatched,
+    responses.source_system,
     responses.submitted_at_utc,
     local_date(responses.submitted_at_utc, networks.timezone) as local_date,
     responses.finished,
     coalesce(answers.items_answered, 0) as items_answered,
 from responses
 inner join networks using (network_id)
-left join aliases using (email_hash)
+inner join people using (network_id, person)
 left join answers using (network_id, response_id)

@@ -8,7 +8,7 @@ deduplicated as (
     select *
     from source
     qualify row_number() over (
-        partition by network_id, meeting_id, email_hash, status, joined_at
+        partition by network_id, meeting_id, coalesce(email_hash, identity_hash), status, joined_at
         order by delivery_id desc, line_number desc
     ) = 1
 )
@@ -20,6 +20,10 @@ select
     meeting_start as meeting_start_utc,
     meeting_end as meeting_end_utc,
     email_hash,
+    identity_hash,
+    coalesce(email_hash, identity_hash) as person,
+    coalesce(source_system, 'generic') as source_system,
+    coalesce(is_guest, false) as is_guest,
     joined_at as joined_at_utc,
     left_at as left_at_utc,
     role,

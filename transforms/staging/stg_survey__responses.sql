@@ -18,6 +18,9 @@ select
     instrument,
     submitted_at as submitted_at_utc,
     email_hash,
+    identity_hash,
+    coalesce(email_hash, identity_hash) as person,
+    coalesce(source_system, 'generic') as source_system,
     finished,
     delivery_id,
 from deduplicated

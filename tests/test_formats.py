@@ -99,3 +99,26 @@ def test_member_keys_are_hmac_sha256_of_the_normalised_address():
     assert MemberHasher("other").hash_one("jane.doe@nhs.example") != expected
     hashed = MemberHasher("secret").hash_series(pd.Series(["Jane.Doe@nhs.example", None, "x@y.example"]))
     assert hashed.iloc[0] == expected and pd.isna(hashed.iloc[1])
+
+
+GENERIC_ROW = ["m1", "t", "2026-01-15T10:00:00", "2026-01-15T11:00:00", "a@x.example", "Zoë",
+               "2026-01-15T10:00:00", "2026-01-15T11:00:00", "", ""]
+
+
+@pytest.mark.parametrize("encoding, delimiter", [
+    ("utf-8", ","), ("utf-8-sig", ","), ("utf-16", "\t"), ("cp1252", ";"), ("utf-8", "\t"),
+])
+def test_spreadsheet_encodings_and_delimiters_read_the_same(encoding, delimiter):
+    text = "\r\n".join(delimiter.join(row) for row in (ATTENDANCE_HEADER, GENERIC_ROW)) + "\r\n"
+    frame = read_delivery(text.encode(encoding), FORMATS["attendance"])
+    assert frame.iloc[0].fillna("").tolist() == GENERIC_ROW
+    assert frame.iloc[0]["name"] == "Zoë"
+
+
+def test_a_header_repeated_inside_the_table_is_skipped_and_lines_still_point_at_the_file():
+    second = GENERIC_ROW[:4] + ["b@x.example"] + GENERIC_ROW[5:]
+    lines = [ATTENDANCE_HEADER, GENERIC_ROW, ATTENDANCE_HEADER, second]
+    frame = read_delivery("\n".join(",".join(r) for r in lines).encode(), FORMATS["attendance"])
+    typed = type_delivery(frame, FORMATS["attendance"], "Europe/London", MemberHasher("k"))
+    assert typed.frame["line_number"].tolist() == [2, 4]
+    assert typed.frame["email"].tolist() == ["a@x.example", "b@x.example"]

@@ -83,7 +83,8 @@ def test_a_file_missing_a_required_column_is_rejected_by_name(settings):
 
 @pytest.mark.parametrize("content, reason", [
     (b"", "the file is empty"),
-    ("post_id,topic_id\n\xe9t\xe9,x\n".encode("latin-1"), "not UTF-8 text"),
+    (b"post_id,topic_id\n\x81\x8d,x\n", "not text in UTF-8, UTF-16 or Windows-1252"),
+    (b"post_id,topic_id,reply_to_post_id,email,name,created_at,kind\np1,,,a@x.example,A,2026-01", "looks truncated"),
 ])
 def test_unreadable_files_are_quarantined_with_a_reason(settings, content, reason):
     path = settings.landing / "net" / "forum" / "bad.csv"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,7 @@ import pandas as pd
 from netpulse.errors import DeliveryRejected
 from netpulse.identity import MemberHasher, normalise_email
 from netpulse.vendors import IDENTITY_COLUMNS
+from netpulse.vendors.common import decode_text, sniff_delimiter
 
 OFFSET_SUFFIX = re.compile(r"(?:Z|[+-]\d{2}(?::?\d{2})?)$", re.IGNORECASE)
 TRUE_WORDS = {"true", "1", "yes", "y", "t"}
@@ -76,22 +78,33 @@ class TypedDelivery:
 
 
 def read_delivery(source: Path | bytes, fmt: SourceFormat) -> pd.DataFrame:
-    """Read a CSV delivery (a path or its bytes) as text; blank cells become missing values."""
+    """Read a delimited text delivery (a path or its bytes); blank cells become missing values.
+
+    Accepts what spreadsheet tools write: UTF-8 with or without BOM, UTF-16 with BOM or
+    Windows-1252; comma, semicolon or tab delimiters; the header repeated inside the table
+    (pasted exports). A last line cut short (a truncated transfer) rejects the file.
+    """
+    content = source if isinstance(source, bytes) else Path(source).read_bytes()
+    text = decode_text(content)
+    if not text.strip():
+        raise DeliveryRejected("the file is empty (no header row)")
+    delimiter = sniff_delimiter(text)
     try:
-        frame = pd.read_csv(
-            io.BytesIO(source) if isinstance(source, bytes) else source,
-            dtype=str, keep_default_na=False, encoding="utf-8-sig",
-            skip_blank_lines=True, quoting=csv.QUOTE_MINIMAL,
-        )
+        with warnings.catch_warnings():
+            # index_col=False stops pandas turning surplus fields into an index; the
+            # warning it gives for a long first row is an error for us, not data loss.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
+                skip_blank_lines=True, quoting=csv.QUOTE_MINIMAL, index_col=False,
+            )
     except pd.errors.EmptyDataError:
         raise DeliveryRejected("the file is empty (no header row)") from None
-    except UnicodeDecodeError as exc:
-        raise DeliveryRejected(
-            f"the file is not UTF-8 text (undecodable byte at position {exc.start}); "
-            "export it again as CSV UTF-8"
-        ) from None
+    except pd.errors.ParserWarning:
+        raise DeliveryRejected("a row has more fields than the header: check the delimiter and quoting") from None
     except pd.errors.ParserError as exc:
         raise DeliveryRejected(f"the file is not a readable CSV table: {exc}".strip()) from None
+    _reject_truncated(text, delimiter, len(frame.columns), len(frame) + 1)
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     duplicated = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
     if duplicated:
@@ -102,8 +115,23 @@ def read_delivery(source: Path | bytes, fmt: SourceFormat) -> pd.DataFrame:
             f"missing required column(s) {', '.join(missing)}; a {fmt.source} file needs "
             f"{', '.join(fmt.required)}"
         )
-    frame = frame.apply(lambda col: col.str.strip()).replace("", pd.NA)
-    return frame
+    frame = frame.apply(lambda col: col.str.strip())
+    header = pd.Series(frame.columns, index=frame.columns)
+    repeated_header = (frame.apply(lambda col: col.str.lower()) == header).all(axis=1)
+    return frame[~repeated_header].replace("", pd.NA)
+
+
+def _reject_truncated(text: str, delimiter: str, columns: int, last_line: int) -> None:
+    """A transfer cut mid-line leaves a last row with too few fields and no line end."""
+    if text.endswith(("\n", "\r")):
+        return
+    last = text.splitlines()[-1]
+    fields = next(csv.reader([last], delimiter=delimiter), [])
+    if 1 < len(fields) < columns or (columns > 1 and len(fields) == 1):
+        raise DeliveryRejected(
+            f"the file looks truncated: its last line (line {last_line}) has {len(fields)} of "
+            f"{columns} fields and no line end; deliver the complete export again"
+        )
 
 
 def parse_timestamps(text: pd.Series, timezone: str) -> pd.Series:
@@ -203,9 +231,10 @@ def type_delivery(frame: pd.DataFrame, fmt: SourceFormat, timezone: str,
     if "line_number" in frame.columns:  # vendor parsers say where each row came from
         typed.insert(0, "line_number", frame["line_number"].astype("int64"))
     else:
-        # Line 1 is the header; blank lines are skipped by the reader, so this is the data
-        # line number, which matches the file for exports without blank or multi-line rows.
-        typed.insert(0, "line_number", pd.Series(np.arange(2, rows_in_file + 2), index=frame.index))
+        # Line 1 is the header; the reader's index counts data rows (repeated headers keep
+        # their place), which matches the file's lines for exports without blank or
+        # multi-line rows.
+        typed.insert(0, "line_number", pd.Series(frame.index.to_numpy() + 2, index=frame.index))
     typed["email_hash"] = hasher.hash_series(typed["email"])
     typed["email_normalised"] = typed["email"].map(normalise_email, na_action="ignore")
     _add_identity(typed, frame, source_system, hasher)

@@ -48,6 +48,23 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_identities(args: argparse.Namespace) -> int:
+    from netpulse.identities import decide, format_queue, review_queue
+
+    settings = _settings(args)
+    if args.action == "list":
+        print(format_queue(review_queue(settings, args.network)))
+        return 0
+    if not args.proposal:
+        raise NetpulseError(f"identities {args.action} needs a proposal id (see `netpulse identities`)")
+    decision = "accepted" if args.action == "accept" else "rejected"
+    row = decide(settings, args.proposal, decision, args.by)
+    print(f"{decision}: {row['source_system']} {row['shown_name']!r} is "
+          f"{'' if decision == 'accepted' else 'not '}roster member {row['roster_name']!r} "
+          f"({row['network_id']}); the next build (netpulse run) restates every period")
+    return 0
+
+
 def cmd_extract(args: argparse.Namespace) -> int:
     from netpulse.extract import write_quarter_extracts
 
@@ -98,6 +115,14 @@ def parser() -> argparse.ArgumentParser:
     status = sub.add_parser("status", help="deliveries loaded, duplicates, quarantined, last build")
     common(status)
     status.set_defaults(func=cmd_status)
+
+    identities = sub.add_parser("identities", help="review proposed identity matches: list, accept, reject")
+    common(identities)
+    identities.add_argument("action", nargs="?", choices=("list", "accept", "reject"), default="list")
+    identities.add_argument("proposal", nargs="?", help="proposal id, for accept and reject")
+    identities.add_argument("--network", help="only this network (list)")
+    identities.add_argument("--by", help="who decided (default: $USER)")
+    identities.set_defaults(func=cmd_identities)
 
     extract = sub.add_parser("extract", help="write each network's latest complete quarter as CSV")
     common(extract)

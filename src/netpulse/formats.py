@@ -217,7 +217,7 @@ def vendor_frame(frame: pd.DataFrame, fmt: SourceFormat) -> pd.DataFrame:
     frame = frame.reset_index(drop=True)
     for column in fmt.required:
         if column not in frame.columns:
-            frame[column] = pd.NA
+            frame[column] = pd.Series(pd.NA, index=frame.index, dtype="string")
     return frame
 
 

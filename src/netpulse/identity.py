@@ -42,7 +42,9 @@ class MemberHasher:
     def hash_series(self, emails: pd.Series) -> pd.Series:
         # Exports repeat the same few thousand addresses across millions of rows:
         # hashing distinct values keeps this linear in members, not rows.
-        normalised = emails.map(normalise_email, na_action="ignore")
+        normalised = emails.astype("string").str.strip().str.lower()
+        normalised = normalised.where(normalised.ne(""), pd.NA)
         distinct = normalised.dropna().unique()
         lookup = {email: self.hash_one(email) for email in distinct}
-        return normalised.map(lookup, na_action="ignore")
+        # Always text, even when every address is missing (a Discourse export has none).
+        return normalised.map(lookup, na_action="ignore").astype("string")

@@ -1,0 +1,99 @@
+"""Vendor exports through the whole pipeline: landing folders, loading, identity resolution, review.
+
+March 2026, network `net`, roster: Asha Patel and Tom Hughes (by e-mail).
+Slack export: Asha, Tom and Maya post with e-mails (Maya is not on the roster); Raj reacts
+with no e-mail. Discourse topic: asha.patel, tom_h and mbello, never with e-mails.
+Before review: 7 active people (Asha, Tom, Maya by e-mail; Raj and the three Discourse
+usernames as unmatched identities); the Discourse names of Asha and Tom are proposals.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from netpulse.build import build
+from netpulse.identities import decide, review_queue
+from netpulse.loading import ingest
+from tests.conftest import ROSTER_HEADER, query, write_csv, write_networks
+
+FIXTURES = Path(__file__).parent / "fixtures" / "vendors"
+
+
+def slack_export_zip() -> bytes:
+    folder = FIXTURES / "slack" / "export"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.rglob("*.json")):
+            archive.writestr(path.relative_to(folder).as_posix(), path.read_bytes())
+    return buffer.getvalue()
+
+
+def march(settings) -> dict:
+    (row,) = query(settings, "select active_members, unmatched_identities, forum_posts, forum_replies "
+                   "from indicators.network_period where grain = 'month' and period_start = '2026-03-01'")
+    return dict(zip(("active", "unmatched", "posts", "replies"), row, strict=True))
+
+
+@pytest.fixture
+def loaded(settings, tmp_path):
+    config = write_networks(tmp_path / "networks.yaml", {"id": "net", "name": "Net"})
+    settings = dataclasses.replace(settings, network_config=config)
+    write_csv(settings.landing, "net", "roster", "roster.csv", ROSTER_HEADER, [
+        ["asha.patel@nhs.example", "Asha Patel", "Trust A", "acute", "", "", "false", "", "", ""],
+        ["tom.hughes@nhs.example", "Tom Hughes", "Practice B", "primary care", "", "", "false", "", "", ""],
+    ])
+    (settings.landing / "net" / "forum" / "slack").mkdir(parents=True)
+    (settings.landing / "net" / "forum" / "slack" / "export-2026-03.zip").write_bytes(slack_export_zip())
+    (settings.landing / "net" / "forum" / "discourse").mkdir(parents=True)
+    (settings.landing / "net" / "forum" / "discourse" / "topic-1042.json").write_bytes(
+        (FIXTURES / "discourse" / "topic.json").read_bytes())
+    report = ingest(settings)
+    assert {(o.path.split("/")[2], o.status) for o in report.outcomes} == {
+        ("roster.csv", "loaded"), ("slack", "loaded"), ("discourse", "loaded")}
+    build(settings)
+    return settings
+
+
+def test_vendor_exports_load_into_the_same_core_tables(loaded):
+    formats = dict(query(loaded, "select format, count(*) from meta.deliveries group by format"))
+    assert formats == {"generic": 1, "slack": 1, "discourse": 1}
+    # Slack: 4 topics and 4 replies; Discourse: 1 topic and 4 replies; reactions are not posts.
+    assert march(loaded) == {"active": 7, "unmatched": 4, "posts": 13, "replies": 8}
+    # Every reply names whom it answers, except Discourse post 8, which answers a whisper
+    # (whispers are not loaded).
+    reply_links = query(loaded, "select count(*) from core.forum_posts where kind = 'reply' "
+                        "and replied_to_member_key is not null")
+    assert reply_links == [(7,)]
+
+
+def test_names_are_proposals_never_merges(loaded):
+    queue = review_queue(loaded)
+    records = queue.to_dict("records")
+    proposals = {(r["source_system"], r["shown_name"], r["roster_name"])
+                 for r in records if isinstance(r["proposal_id"], str)}
+    assert proposals == {("discourse", "Asha Patel", "Asha Patel"), ("discourse", "Tom Hughes", "Tom Hughes")}
+    unproposed = {(r["source_system"], r["shown_name"]) for r in records if not isinstance(r["proposal_id"], str)}
+    assert unproposed == {("discourse", "Maya Bello"), ("slack", "Raj Kumar")}
+
+
+def test_an_accepted_match_restates_the_periods_and_a_rejected_one_does_not(loaded):
+    queue = review_queue(loaded).set_index("shown_name")
+    decide(loaded, queue.loc["Asha Patel", "proposal_id"], "accepted", "tester")
+    decide(loaded, queue.loc["Tom Hughes", "proposal_id"], "rejected", "tester")
+    build(loaded)
+    assert march(loaded) == {"active": 6, "unmatched": 3, "posts": 13, "replies": 8}
+    decisions = query(loaded, "select decision, decided_by from meta.identity_decisions order by decision")
+    assert decisions == [("accepted", "tester"), ("rejected", "tester")]
+
+
+def test_a_vendor_folder_under_the_wrong_source_is_rejected_by_name(settings):
+    (settings.landing / "net" / "attendance" / "slack").mkdir(parents=True)
+    (settings.landing / "net" / "attendance" / "slack" / "x.zip").write_bytes(slack_export_zip())
+    (outcome,) = ingest(settings).outcomes
+    assert outcome.status == "quarantined"
+    assert outcome.error == "slack exports belong under forum/slack/, not attendance/slack/"

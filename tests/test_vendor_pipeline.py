@@ -97,3 +97,70 @@ def test_a_vendor_folder_under_the_wrong_source_is_rejected_by_name(settings):
     (outcome,) = ingest(settings).outcomes
     assert outcome.status == "quarantined"
     assert outcome.error == "slack exports belong under forum/slack/, not attendance/slack/"
+
+
+# One meeting (12 March 2025, US account: month/day dates) from Zoom, from Teams, and written
+# by hand in the generic format. The generic file cannot hold the phone caller (no e-mail):
+# Zoom and Teams count them once more, as an unmatched identity.
+GENERIC_MEETING = [
+    ["qi-2025-03-12", "QI call", "2025-03-12T14:00:00", "2025-03-12T15:00:00", email, name, joined, left, role, ""]
+    for email, name, joined, left, role in [
+        ("chair@trust-a.nhs.uk", "Priya Chair", "2025-03-12T13:58:12", "2025-03-12T15:00:00", "host"),
+        ("samuel.okafor@trust-b.nhs.uk", "Samuel Okafor", "2025-03-12T14:00:05", "2025-03-12T14:31:40", ""),
+        ("samuel.okafor@trust-b.nhs.uk", "Samuel Okafor", "2025-03-12T14:35:02", "2025-03-12T15:00:00", ""),
+        ("dana.lee@charity.org.uk", "Dana Lee", "2025-03-12T14:04:30", "2025-03-12T14:59:10", ""),
+    ]
+]
+
+
+def test_zoom_teams_and_generic_reports_of_one_meeting_give_the_same_counts(settings, tmp_path):
+    from tests.conftest import ATTENDANCE_HEADER
+
+    us = {"attendance": {"date_order": "mdy"}}
+    config = write_networks(tmp_path / "networks.yaml", {"id": "gen"}, {"id": "zoomnet", "sources": us},
+                            {"id": "teamsnet", "sources": us})
+    settings = dataclasses.replace(settings, network_config=config)
+    write_csv(settings.landing, "gen", "attendance", "qi.csv", ATTENDANCE_HEADER, GENERIC_MEETING)
+    for network, export_format, fixture in [("zoomnet", "zoom", "participants_meeting_data_us.csv"),
+                                            ("teamsnet", "teams", "attendance_report_us.csv")]:
+        folder = settings.landing / network / "attendance" / export_format
+        folder.mkdir(parents=True)
+        (folder / fixture).write_bytes((FIXTURES / export_format / fixture).read_bytes())
+    assert {o.status for o in ingest(settings).outcomes} == {"loaded"}
+    build(settings)
+
+    rows = query(settings, "select network_id, active_members, meetings_held, attendances, guest_attendances, "
+                 "unmatched_identities from indicators.network_period where grain = 'month'")
+    counts = {r[0]: r[1:] for r in rows}
+    assert counts["gen"] == (3, 1, 3, 0, 0)
+    assert counts["zoomnet"] == (4, 1, 4, 3, 1)   # Zoom flags Samuel, Dana and the caller as guests
+    assert counts["teamsnet"] == (4, 1, 4, 2, 1)  # Teams flags Dana (external) and the caller
+
+    minutes = query(settings, "select a.network_id, round(sum(a.minutes_attended), 1) from core.attendances a "
+                    "where not a.is_unmatched group by all")
+    assert len({m for _, m in minutes}) == 1  # the same minutes for the same three people
+
+
+def test_a_zoom_report_waits_for_its_date_order_to_be_declared(settings):
+    folder = settings.landing / "net" / "attendance" / "zoom"
+    folder.mkdir(parents=True)
+    (folder / "r.csv").write_bytes((FIXTURES / "zoom" / "participants_meeting_data_us.csv").read_bytes())
+    (outcome,) = ingest(settings).outcomes
+    assert outcome.status == "quarantined"
+    assert "declare it for network 'net'" in outcome.error and "date_order" in outcome.error
+
+
+def test_a_qualtrics_export_loads_scored_answers_through_the_networks_instrument(settings, tmp_path):
+    instrument = FIXTURES / "qualtrics" / "instrument.yaml"
+    config = write_networks(tmp_path / "networks.yaml",
+                            {"id": "net", "sources": {"survey/qualtrics": {"instrument": str(instrument)}}})
+    settings = dataclasses.replace(settings, network_config=config)
+    folder = settings.landing / "net" / "survey" / "qualtrics"
+    folder.mkdir(parents=True)
+    (folder / "wave.csv").write_bytes((FIXTURES / "qualtrics" / "choice-text.csv").read_bytes())
+    (outcome,) = ingest(settings).outcomes
+    assert outcome.status == "loaded", outcome.error
+    build(settings)
+    answers = query(settings, "select count(*), min(answer) >= 1 and max(answer) <= 5 from core.survey_answers")
+    assert answers[0][0] > 0 and answers[0][1]
+    assert query(settings, "select count(*) from raw.survey_answers where item like '%text%'") == [(0,)]

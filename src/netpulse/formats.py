@@ -23,7 +23,8 @@ from netpulse.identity import MemberHasher, normalise_email
 from netpulse.vendors import IDENTITY_COLUMNS
 from netpulse.vendors.common import decode_text, sniff_delimiter
 
-OFFSET_SUFFIX = re.compile(r"(?:Z|[+-]\d{2}(?::?\d{2})?)$", re.IGNORECASE)
+# An offset only counts after a time of day: "2026-03-12" ends in "-12" but is a local date.
+OFFSET_SUFFIX = re.compile(r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$", re.IGNORECASE)
 TRUE_WORDS = {"true", "1", "yes", "y", "t"}
 FALSE_WORDS = {"false", "0", "no", "n", "f"}
 LIKERT_VALUES = {"1", "2", "3", "4", "5"}

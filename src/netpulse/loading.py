@@ -21,6 +21,7 @@ import pandas as pd
 from netpulse.errors import DeliveryRejected, UnknownNetwork
 from netpulse.formats import FORMATS, read_delivery, type_delivery, vendor_frame
 from netpulse.identity import MemberHasher
+from netpulse.instruments import default_instrument, find_instrument
 from netpulse.landing import FORMATS_BY_SOURCE, GENERIC, SOURCES, LandingFile, find_landing_files
 from netpulse.networks import Network, default_network, load_networks
 from netpulse.settings import Settings
@@ -246,7 +247,12 @@ def parse_delivery(landing_file: LandingFile, content: bytes, network: Network) 
     parser = importlib.import_module(f"netpulse.vendors.{export_format}")
     parse_options = ParseOptions(timezone=options["timezone"], date_order=options.get("date_order", "ymd"),
                                  network_id=network.network_id)
-    return vendor_frame(parser.parse(content, parse_options), fmt), options["timezone"]
+    extra = {}
+    if landing_file.source == "survey":
+        # Vendor answers are labels or codes: the instrument maps them to items and scores.
+        extra["instrument"] = (find_instrument(options["instrument"]) if "instrument" in options
+                               else default_instrument())
+    return vendor_frame(parser.parse(content, parse_options, **extra), fmt), options["timezone"]
 
 
 def _utc_now() -> datetime:

@@ -23,10 +23,15 @@ def decode_text(content: bytes) -> str:
     next, and cp1252 (which maps almost every byte) is the fallback that still lets a
     coordinator see their file's own characters rather than a decoding error.
     """
-    if content.startswith(codecs.BOM_UTF8):
-        return content[len(codecs.BOM_UTF8):].decode("utf-8")
-    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return content.decode("utf-16")
+    try:
+        if content.startswith(codecs.BOM_UTF8):
+            return content[len(codecs.BOM_UTF8):].decode("utf-8")
+        if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return content.decode("utf-16")
+    except UnicodeDecodeError as exc:
+        raise DeliveryRejected(
+            f"the file is truncated or damaged: its text breaks off at byte {exc.start}; deliver it again"
+        ) from None
     try:
         return content.decode("utf-8")
     except UnicodeDecodeError:

@@ -1,0 +1,362 @@
+"""Zoom participant reports (Reports > Usage > Participants > Export) to generic attendance rows.
+
+Layouts supported (all comma-separated CSV as Zoom writes it; semicolon or tab after a
+re-save in Excel, in UTF-8 with or without BOM, UTF-16 or Windows-1252):
+
+1. "Export with meeting data" ticked: a meeting-details block, a blank line (Zoom writes
+   it as ``,,,,,,`` in some versions), then the participant table::
+
+       Meeting ID,Topic,Start Time,End Time,User Email,Duration (Minutes),Participants
+       812 3456 7890,Network call,03/12/2025 02:00:00 PM,03/12/2025 03:00:00 PM,host@x.org,60,3
+
+       Name (Original Name),User Email,Join Time,Leave Time,Duration (Minutes),Guest
+       Ann Lee,ann@x.org,03/12/2025 02:00:05 PM,03/12/2025 02:31:00 PM,31,No
+
+   Newer accounts write a longer details header (``Topic,Meeting ID,User Name,User Email,
+   Department,Group,Has Zoom Rooms,Creation Time,Start Time,End Time,...``) and more
+   participant columns (``Recording Consent``, ``In Waiting Room``, ...): columns are
+   found by name, case-insensitively, and unknown ones are ignored.
+2. One flat table that carries the meeting columns on every row (``Topic,Meeting ID,...,
+   Name (Original Name),User Email,Join Time,...``): columns left of the name column
+   describe the meeting, the rest the participant.
+3. "Show unique users": one row per person (Join Time = first join, Leave Time = last
+   leave); it is read exactly like the per-segment report.
+
+Rows: one per join segment, so a member who drops and rejoins has several rows; status is
+always ``attended``. The host is the details block's ``User Email`` (Zoom marks no role in
+the participant table): rows with that e-mail get role ``host``, all others ``attendee``.
+``Name (Original Name)``: Zoom appends the original name in brackets when a participant
+renamed themselves ("Loki (Loki Laufeyson)"); the original name is the more stable one, so
+it becomes ``name``, ``display_name`` and ``source_user_id``. ``Guest`` Yes/No becomes
+``is_guest``. A blank ``User Email`` stays missing (the Zoom name identifies the row).
+Meeting IDs are written with spaces ("812 3456 7890"); they are removed.
+
+Decision: a report without the details block must have a ``Meeting ID`` column (layout 2),
+because the parser sees only bytes, never the file name; otherwise it is rejected, asking
+for an export with "Export with meeting data" ticked. In layout 2 ``Start Time`` and
+``End Time`` give the meeting's times when present, else the earliest join and the latest
+leave of that meeting's rows stand in.
+
+Times are the account's local time ("03/12/2025 02:00:00 PM" in US accounts); the day/month
+order is ``options.date_order``, never guessed; they stay local ISO text (the loader applies
+the network's time zone, including across daylight-saving changes).
+
+Known limits: localised headers ("Nome (nome originale)") are not recognised; a real name
+that ends in brackets ("Paul (Wings)") is read as a renamed participant; the older unique-
+users export with only ``Total Duration (Minutes)`` (no join and leave times) is rejected;
+line numbers count CSV records, so they drift after a cell that spans several lines.
+
+The small helpers at the end of this module are shared with the Teams and sign-in parsers.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from netpulse.errors import DeliveryRejected
+from netpulse.formats import FORMATS
+from netpulse.vendors import IDENTITY_COLUMNS, ParseOptions
+from netpulse.vendors.common import decode_text, read_table, to_iso
+
+NAME_HEADERS = ("name (original name)", "name")
+ORIGINAL_NAME = re.compile(r"^(?P<current>.*?\S)\s*\((?P<original>[^()]*\S[^()]*)\)$")
+
+
+def parse(content: bytes, options: ParseOptions) -> pd.DataFrame:
+    """Rows of the generic attendance format from one Zoom participant report."""
+    rows = numbered_rows(read_rows(decode(content)))
+    if not rows:
+        raise DeliveryRejected("the file is empty: export the participant report again")
+    details, rest = _meeting_details(rows, options)
+    header_line, header = _participant_header(rest)
+    columns = _participant_columns(header)
+    body = table_body(rest, header_line, header)
+    if not body:
+        raise DeliveryRejected(f"the participant table (header on row {header_line}) has no rows")
+    frame = _participant_frame(body, columns, options)
+    if details is not None:
+        for key in ("meeting_id", "meeting_title", "meeting_start", "meeting_end"):
+            frame[key] = details[key]
+        host_email = details["host_email"]
+    else:
+        host_email = _meeting_from_columns(frame, body, columns, options)
+    frame["role"] = "attendee"
+    if host_email:
+        frame.loc[frame["email"].str.lower().eq(host_email.lower()).fillna(False), "role"] = "host"
+    frame["status"] = "attended"
+    check_left_not_before_joined(frame, options.timezone, "Join Time", "Leave Time")
+    return attendance_frame(frame)
+
+
+def _meeting_details(rows: list[tuple[int, list[str]]], options: ParseOptions) -> tuple[dict | None, list]:
+    """The meeting-details block (header row + one value row) and the rows after it, if present."""
+    first_line, first = rows[0]
+    lowered = [c.lower() for c in first]
+    if "meeting id" not in lowered or "join time" in lowered:
+        return None, rows
+    if len(rows) < 2 or _is_participant_header(rows[1][1]):
+        raise DeliveryRejected(f"row {first_line}: the meeting details block has a header but no values; "
+                               "export the report again")
+    value_line, values = rows[1]
+    cell = _cell_reader(lowered, values)
+    start, end = (to_iso(pd.Series([cell(label)]), options.date_order, label=label.title(),
+                         rows=pd.Series([value_line]))[0] for label in ("start time", "end time"))
+    details = {
+        "meeting_id": normalise_meeting_id(cell("meeting id")),
+        "meeting_title": cell("topic") or pd.NA,
+        "meeting_start": start,
+        "meeting_end": end,
+        "host_email": cell("user email"),
+    }
+    if details["meeting_id"] is pd.NA:
+        raise DeliveryRejected(f"row {value_line}: the meeting details block has no Meeting ID")
+    return details, rows[2:]
+
+
+def _cell_reader(header: list[str], values: list[str]):
+    """A lookup of one row's cell by (lower-case) column name; '' when absent."""
+    def cell(name: str) -> str:
+        if name in header and header.index(name) < len(values):
+            return values[header.index(name)]
+        return ""
+    return cell
+
+
+def _is_participant_header(row: list[str]) -> bool:
+    lowered = [c.lower() for c in row]
+    return any(c in NAME_HEADERS or c.startswith("name (") for c in lowered)
+
+
+def _participant_header(rows: list[tuple[int, list[str]]]) -> tuple[int, list[str]]:
+    for line, row in rows:
+        if _is_participant_header(row):
+            return line, row
+    raise DeliveryRejected(
+        "no participant table found: expected a header row with Name (Original Name), User Email, "
+        "Join Time and Leave Time; export the participant report from Reports > Usage"
+    )
+
+
+def _participant_columns(header: list[str]) -> dict[str, int | None]:
+    """Where each column the parser reads sits; the name column splits meeting from participant columns."""
+    lowered = [c.lower() for c in header]
+    name_at = next(i for i, c in enumerate(lowered) if c in NAME_HEADERS or c.startswith("name ("))
+    person, meeting = lowered[name_at:], lowered[:name_at]
+
+    def find(names: tuple[str, ...], part: list[str], offset: int) -> int | None:
+        return next((i + offset for i, c in enumerate(part) if c in names), None)
+
+    columns = {
+        "name": name_at,
+        "email": find(("user email", "email"), person, name_at),
+        "join": find(("join time",), person, name_at),
+        "leave": find(("leave time",), person, name_at),
+        "guest": find(("guest",), person, name_at),
+        "meeting_id": find(("meeting id",), meeting, 0),
+        "topic": find(("topic",), meeting, 0),
+        "start": find(("start time",), meeting, 0),
+        "end": find(("end time",), meeting, 0),
+        "host_email": find(("user email",), meeting, 0),
+    }
+    missing = [label for key, label in (("join", "Join Time"), ("leave", "Leave Time")) if columns[key] is None]
+    if missing:
+        raise DeliveryRejected(
+            f"the participant table lacks column(s) {', '.join(missing)}; export the participant report "
+            "again (the unique-users export without join and leave times cannot be loaded)"
+        )
+    return columns
+
+
+def _column(body: list[tuple[int, list[str]]], at: int | None) -> pd.Series:
+    """One column of the table body as text; blank (or absent) cells missing."""
+    cells = [row[at] if at is not None and at < len(row) else "" for _, row in body]
+    return pd.Series(cells, dtype="string").replace("", pd.NA)
+
+
+def _participant_frame(body: list[tuple[int, list[str]]], columns: dict, options: ParseOptions) -> pd.DataFrame:
+    def column(key: str) -> pd.Series:
+        return _column(body, columns[key])
+
+    lines = pd.Series([line for line, _ in body], dtype="int64")
+    names = column("name").map(original_name, na_action="ignore").astype("string")
+    return pd.DataFrame({
+        "line_number": lines,
+        "email": column("email"),
+        "name": names,
+        "display_name": names,
+        "source_user_id": names,
+        "is_guest": column("guest").str.lower().map({"yes": "true", "no": "false"}).astype("string"),
+        "joined_at": to_iso(column("join"), options.date_order, label="Join Time", rows=lines),
+        "left_at": to_iso(column("leave"), options.date_order, label="Leave Time", rows=lines),
+    })
+
+
+def _meeting_from_columns(frame: pd.DataFrame, body: list, columns: dict, options: ParseOptions) -> str:
+    """Meeting fields from a flat table's own columns (no details block); returns the host's e-mail."""
+    if columns["meeting_id"] is None:
+        raise DeliveryRejected(
+            "the report has no meeting details block: export it with 'Export with meeting data' ticked"
+        )
+
+    def column(key: str) -> pd.Series:
+        return _column(body, columns[key])
+
+    frame["meeting_id"] = column("meeting_id").map(normalise_meeting_id, na_action="ignore").astype("string")
+    frame["meeting_title"] = column("topic")
+    meeting = frame["meeting_id"].fillna("")
+    stand_ins = (("start", "Start Time", "joined_at", "min"), ("end", "End Time", "left_at", "max"))
+    for key, label, fallback, pick in stand_ins:
+        if columns[key] is not None:
+            frame[f"meeting_{key}"] = to_iso(column(key), options.date_order, label=label, rows=frame["line_number"])
+        else:  # earliest join / latest leave of the meeting's own rows stands in
+            frame[f"meeting_{key}"] = frame[fallback].groupby(meeting).transform(pick).astype("string")
+    hosts = column("host_email").dropna()
+    return hosts.iloc[0] if len(hosts) else ""
+
+
+def original_name(name: str) -> str:
+    """'Loki (Loki Laufeyson)' -> 'Loki Laufeyson': Zoom brackets the original name after a rename."""
+    match = ORIGINAL_NAME.match(name)
+    return match["original"].strip() if match else name
+
+
+def normalise_meeting_id(value):
+    """'812 3456 7890' -> '81234567890'; blank -> pd.NA."""
+    if value is None or value is pd.NA:
+        return pd.NA
+    cleaned = re.sub(r"\s+", "", str(value))
+    return cleaned or pd.NA
+
+
+# --- Helpers shared by the attendance parsers (zoom, teams, signin) ------------------------
+# They sit here rather than in common.py only because that file belongs to the contract.
+
+OUTPUT_COLUMNS = (*FORMATS["attendance"].required, "line_number", *IDENTITY_COLUMNS)
+
+
+def decode(content: bytes) -> str:
+    """decode_text, with a damaged encoding reported as a rejection, not a UnicodeDecodeError.
+
+    decode_text trusts a BOM, so a UTF-16 export cut off mid-character (odd byte count) or
+    a UTF-8 BOM followed by other bytes raises; both mean the file is truncated or damaged.
+    """
+    try:
+        return decode_text(content)
+    except UnicodeDecodeError as exc:
+        raise DeliveryRejected(
+            f"the file is truncated or damaged: its text cannot be read as {exc.encoding} "
+            f"(byte {exc.start}); download the export again"
+        ) from None
+
+
+def read_rows(text: str, delimiter: str | None = None) -> list[list[str]]:
+    """read_table, with a malformed CSV (e.g. an oversized quoted field) reported as a rejection."""
+    try:
+        return read_table(text, delimiter)
+    except csv.Error as exc:
+        raise DeliveryRejected(f"the file is not a readable table ({exc}); download the export again") from None
+
+
+def numbered_rows(rows: list[list[str]]) -> list[tuple[int, list[str]]]:
+    """Non-blank rows with their 1-based record number (the file line when no cell spans lines)."""
+    return [(i, row) for i, row in enumerate(rows, start=1) if any(row)]
+
+
+def trimmed(row: list[str]) -> list[str]:
+    """A row without its trailing empty cells (Zoom and Excel pad rows with commas)."""
+    end = len(row)
+    while end and not row[end - 1]:
+        end -= 1
+    return row[:end]
+
+
+def table_body(rows: list[tuple[int, list[str]]], header_line: int, header: list[str],
+               stop=None) -> list[tuple[int, list[str]]]:
+    """The data rows under a header: repeated header rows skipped, short (truncated) rows rejected.
+
+    ``stop(row)`` ends the table early (the next section of a multi-section report).
+    """
+    expected = trimmed(header)
+    wanted = [c.lower() for c in expected]
+    body = []
+    for line, row in rows:
+        if line <= header_line:
+            continue
+        if stop is not None and stop(row):
+            break
+        if [c.lower() for c in trimmed(row)] == wanted:
+            continue  # a header repeated inside the table (pages pasted together)
+        if len(row) < len(expected):
+            raise DeliveryRejected(
+                f"row {line}: only {len(row)} of the table's {len(expected)} columns; the file looks "
+                "truncated or damaged, download the export again"
+            )
+        body.append((line, row))
+    return body
+
+
+def attendance_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The parser's result: the contract's columns in order, text as strings with pd.NA."""
+    result = pd.DataFrame(index=frame.index)
+    for column in OUTPUT_COLUMNS:
+        if column == "line_number":
+            result[column] = frame[column].astype("int64")
+        elif column in frame.columns:
+            values = frame[column].astype("string").str.strip()
+            result[column] = values.where(values.ne(""), pd.NA)
+        else:
+            result[column] = pd.Series(pd.NA, index=frame.index, dtype="string")
+    return result.reset_index(drop=True)
+
+
+def check_left_not_before_joined(frame: pd.DataFrame, timezone: str, joined_label: str, left_label: str) -> None:
+    """Reject the first row that leaves before it joins, naming it.
+
+    Local times in the autumn hour that repeats cannot be ordered from their text (01:50
+    summer time is before 01:10 winter time), so those pairs are left for the loader.
+    """
+    for line, joined, left in zip(frame["line_number"], frame["joined_at"], frame["left_at"], strict=True):
+        start, end = _instant(joined), _instant(left)
+        if start is None or end is None or (start.tzinfo is None) != (end.tzinfo is None):
+            continue
+        if end < start and not _in_repeated_hour(start, end, timezone):
+            raise DeliveryRejected(f"row {line}: {left_label} before {joined_label} ({left} is before {joined})")
+
+
+def _instant(text) -> datetime | None:
+    if text is None or text is pd.NA:
+        return None
+    try:
+        return datetime.fromisoformat(str(text))
+    except ValueError:
+        return None
+
+
+def _in_repeated_hour(start: datetime, end: datetime, timezone: str) -> bool:
+    if start.tzinfo is not None or start - end > timedelta(hours=1):
+        return False
+    try:
+        zone = ZoneInfo(timezone)
+        return any(t.replace(tzinfo=zone, fold=0).utcoffset() != t.replace(tzinfo=zone, fold=1).utcoffset()
+                   for t in (start, end))
+    except Exception:  # an unknown zone (or a year zoneinfo cannot place) is the loader's to report
+        return False
+
+
+def slug(text: str, limit: int = 40) -> str:
+    """Lower-case ASCII words joined by '-', for ids derived from titles."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    words = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return words[:limit].rstrip("-") or "untitled"
+
+
+def derived_meeting_id(prefix: str, title, start_iso) -> str:
+    """'<prefix>-<YYYYMMDDHHMM>-<slug of title>' for exports that carry no meeting id."""
+    stamp = re.sub(r"\D", "", str(start_iso))[:12]
+    return f"{prefix}-{stamp}-{slug('' if title is None or title is pd.NA else str(title))}"

@@ -164,3 +164,32 @@ def test_a_qualtrics_export_loads_scored_answers_through_the_networks_instrument
     answers = query(settings, "select count(*), min(answer) >= 1 and max(answer) <= 5 from core.survey_answers")
     assert answers[0][0] > 0 and answers[0][1]
     assert query(settings, "select count(*) from raw.survey_answers where item like '%text%'") == [(0,)]
+
+
+def test_a_plain_zoom_export_is_one_meeting_named_by_its_file(settings, tmp_path):
+    config = write_networks(tmp_path / "networks.yaml",
+                            {"id": "net", "sources": {"attendance/zoom": {"date_order": "mdy"}}})
+    settings = dataclasses.replace(settings, network_config=config)
+    lines = (FIXTURES / "zoom" / "participants_meeting_data_us.csv").read_text().split("\n")
+    folder = settings.landing / "net" / "attendance" / "zoom"
+    folder.mkdir(parents=True)
+    (folder / "2025-03-12 QI call.csv").write_text("\n".join(lines[3:]))  # the table without meeting data
+    (outcome,) = ingest(settings).outcomes
+    assert outcome.status == "loaded", outcome.error
+    build(settings)
+    assert query(settings, "select meeting_id, meeting_title, attendances from core.meetings") == [
+        ("zoom-2025-03-12-qi-call", "2025-03-12 QI call", 4)]
+
+
+def test_a_vendor_changing_its_columns_is_reported_by_name(settings):
+    from tests.conftest import FORUM_HEADER
+
+    write_csv(settings.landing, "net", "forum", "jan.csv", FORUM_HEADER,
+              [["p1", "", "", "a@x.example", "A", "2026-01-20T09:00:00", "topic"]])
+    ingest(settings)
+    write_csv(settings.landing, "net", "forum", "feb.csv", [c for c in FORUM_HEADER if c != "name"] + ["likes"],
+              [["p2", "", "", "a@x.example", "2026-02-20T09:00:00", "topic", "3"]])
+    (outcome,) = ingest(settings).outcomes
+    assert outcome.status == "quarantined"  # name is required: the drift explains why
+    (drift,) = query(settings, "select schema_drift from meta.deliveries where path like '%feb.csv'")[0]
+    assert drift == "the export's columns changed since delivery 1 (net/forum/jan.csv): added likes; removed name"

@@ -10,7 +10,15 @@ class NetpulseError(Exception):
 
 
 class DeliveryRejected(NetpulseError):
-    """A landing file that cannot be loaded; it is quarantined with this reason."""
+    """A landing file that cannot be loaded; it is quarantined with this reason.
+
+    ``source_columns``, when known, is the export's header, so that a rejection caused by a
+    vendor changing its columns is also recorded as schema drift.
+    """
+
+    def __init__(self, message: str, source_columns: list[str] | None = None):
+        super().__init__(message)
+        self.source_columns = source_columns
 
 
 class UnknownNetwork(NetpulseError):

@@ -114,7 +114,8 @@ def read_delivery(source: Path | bytes, fmt: SourceFormat) -> pd.DataFrame:
     if missing:
         raise DeliveryRejected(
             f"missing required column(s) {', '.join(missing)}; a {fmt.source} file needs "
-            f"{', '.join(fmt.required)}"
+            f"{', '.join(fmt.required)}",
+            source_columns=list(frame.columns),
         )
     frame = frame.apply(lambda col: col.str.strip())
     header = pd.Series(frame.columns, index=frame.columns)

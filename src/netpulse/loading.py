@@ -189,19 +189,24 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, landing_file: LandingFile, sha:
         return None, None
 
     fmt = FORMATS[landing_file.source]
-    typed, validation = None, None
+    typed, validation, source_columns = None, None, None
     try:
         rows, timezone = parse_delivery(landing_file, content, network)
+        source_columns = rows.attrs.get("source_columns")
         typed = type_delivery(rows, fmt, timezone, hasher, source_system=landing_file.format)
         validation = validate_frame(landing_file.source, typed.frame)
         if not validation.success:
             raise DeliveryRejected(validation.failures_in_words())
     except DeliveryRejected as exc:
+        source_columns = source_columns or exc.source_columns
         outcome.status, outcome.error = "quarantined", str(exc)
         outcome.rows = 0
     else:
         outcome.status, outcome.rows = "loaded", len(typed.frame)
 
+    drift = _schema_drift(con, landing_file, source_columns)
+    if drift:
+        log.warning("%s: %s", landing_file.relative_path, drift)
     con.execute("begin transaction")
     try:
         delivery_id = _record_delivery(
@@ -209,6 +214,9 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, landing_file: LandingFile, sha:
             rows_in_file=typed.rows_in_file if typed else None,
             ignored_columns=typed.ignored_columns if typed else (),
         )
+        if source_columns is not None:
+            con.execute("update meta.deliveries set source_columns = ?, schema_drift = ? where delivery_id = ?",
+                        [" | ".join(source_columns), drift, delivery_id])
         if validation is not None:
             store_validation(con, validation, run_id=run_id, delivery_id=delivery_id)
         if outcome.status == "loaded":
@@ -228,10 +236,15 @@ DATE_ORDER_REQUIRED = ("zoom", "teams", "signin", "msforms")
 
 
 def parse_delivery(landing_file: LandingFile, content: bytes, network: Network) -> tuple[pd.DataFrame, str]:
-    """Rows of the generic format from a delivery, and the time zone of its local times."""
+    """Rows of the generic format from a delivery, and the time zone of its local times.
+
+    ``frame.attrs["source_columns"]`` keeps the export's own header for drift detection.
+    """
     fmt = FORMATS[landing_file.source]
     if landing_file.format == GENERIC:
-        return read_delivery(content, fmt), network.timezone
+        frame = read_delivery(content, fmt)
+        frame.attrs["source_columns"] = list(frame.columns)
+        return frame, network.timezone
     export_format = landing_file.format
     if export_format not in FORMATS_BY_SOURCE[landing_file.source]:
         belongs = next(s for s, formats in FORMATS_BY_SOURCE.items() if export_format in formats)
@@ -246,13 +259,36 @@ def parse_delivery(landing_file: LandingFile, content: bytes, network: Network) 
         )
     parser = importlib.import_module(f"netpulse.vendors.{export_format}")
     parse_options = ParseOptions(timezone=options["timezone"], date_order=options.get("date_order", "ymd"),
-                                 network_id=network.network_id)
+                                 network_id=network.network_id, file_name=landing_file.path.name)
     extra = {}
     if landing_file.source == "survey":
         # Vendor answers are labels or codes: the instrument maps them to items and scores.
         extra["instrument"] = (find_instrument(options["instrument"]) if "instrument" in options
                                else default_instrument())
-    return vendor_frame(parser.parse(content, parse_options, **extra), fmt), options["timezone"]
+    parsed = parser.parse(content, parse_options, **extra)
+    frame = vendor_frame(parsed, fmt)
+    frame.attrs["source_columns"] = parsed.attrs.get("source_columns")
+    return frame, options["timezone"]
+
+
+def _schema_drift(con, landing_file: LandingFile, columns: list[str] | None) -> str | None:
+    """How the export's columns differ from the last loaded delivery of its kind, in words."""
+    if columns is None:
+        return None
+    previous = con.execute(
+        "select delivery_id, path, source_columns from meta.deliveries where network_id = ? and source = ? "
+        "and format = ? and status = 'loaded' and source_columns is not null order by delivery_id desc limit 1",
+        [landing_file.network_id, landing_file.source, landing_file.format],
+    ).fetchone()
+    if previous is None:
+        return None
+    before = previous[2].split(" | ")
+    added = [c for c in columns if c not in before]
+    removed = [c for c in before if c not in columns]
+    if not added and not removed:
+        return None
+    parts = ([f"added {', '.join(added)}"] if added else []) + ([f"removed {', '.join(removed)}"] if removed else [])
+    return f"the export's columns changed since delivery {previous[0]} ({previous[1]}): {'; '.join(parts)}"
 
 
 def _utc_now() -> datetime:

@@ -14,6 +14,9 @@ def warehouse_status(settings: Settings) -> str:
             "select coalesce(sum(rows_loaded), 0) from meta.deliveries where status = 'loaded'").fetchone()[0]
         quarantined = con.execute(
             "select path, error from meta.deliveries where status = 'quarantined' order by delivery_id").fetchall()
+        drifts = con.execute(
+            "select path, schema_drift from meta.deliveries where schema_drift is not null order by delivery_id"
+        ).fetchall()
         duplicates = con.execute(
             "select path, error from meta.deliveries where status = 'duplicate' order by delivery_id").fetchall()
         last_build = con.execute(
@@ -29,6 +32,9 @@ def warehouse_status(settings: Settings) -> str:
     if quarantined:
         lines.append("quarantined:")
         lines += [f"  {path}: {error}" for path, error in quarantined]
+    if drifts:
+        lines.append("schema drift (columns changed; check the export settings):")
+        lines += [f"  {path}: {drift}" for path, drift in drifts]
     if duplicates:
         lines.append("duplicates:")
         lines += [f"  {path}: {error}" for path, error in duplicates]

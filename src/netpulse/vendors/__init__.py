@@ -15,6 +15,8 @@ Contract (every parser follows it, so loading, validation and the warehouse are 
 - Identity columns (all optional): `source_user_id` (the vendor's id for the person: Zoom
   name, Teams participant id/e-mail, Slack user id, Discourse username), `display_name`,
   `is_guest` ("true"/"false"). `email` may be missing when `source_user_id` is present.
+- `frame.attrs["source_columns"]` (optional): the export's own header, as written, so a
+  vendor changing its columns is reported by name (schema drift).
 - A file that cannot be understood raises `DeliveryRejected` with a reason a coordinator can
   act on, naming the row: "row 14: Leave Time before Join Time".
 """
@@ -32,3 +34,4 @@ class ParseOptions:
     timezone: str = "Europe/London"  # local time zone of times without an offset
     date_order: str = "dmy"          # how the export writes dates: dmy, mdy or ymd (declared, not guessed)
     network_id: str = ""
+    file_name: str = ""              # the delivery's file name, for exports that carry no meeting id

@@ -134,6 +134,7 @@ def parse(content: bytes, options: ParseOptions, instrument: Instrument | None =
     if instrument is not None:
         for item_id, scores in _item_columns(numbers, cells, header, instrument).items():
             frame[item_id] = scores
+    frame.attrs["source_columns"] = list(header.ids)
     return frame
 
 

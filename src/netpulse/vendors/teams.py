@@ -110,7 +110,9 @@ def parse(content: bytes, options: ParseOptions) -> pd.DataFrame:
     frame["source_user_id"] = _user_ids(frame, participants[0] if participants else None)
     _add_meeting(frame, _summary(rows), options)
     check_left_not_before_joined(frame, options.timezone, "Join Time", "Leave Time")
-    return attendance_frame(frame)
+    result = attendance_frame(frame)
+    result.attrs["source_columns"] = list(header)
+    return result
 
 
 def _reject_legacy(rows: list[tuple[int, list[str]]]) -> None:

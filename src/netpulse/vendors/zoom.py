@@ -31,10 +31,12 @@ it becomes ``name``, ``display_name`` and ``source_user_id``. ``Guest`` Yes/No b
 ``is_guest``. A blank ``User Email`` stays missing (the Zoom name identifies the row).
 Meeting IDs are written with spaces ("812 3456 7890"); they are removed.
 
-Decision: a report without the details block must have a ``Meeting ID`` column (layout 2),
-because the parser sees only bytes, never the file name; otherwise it is rejected, asking
-for an export with "Export with meeting data" ticked. In layout 2 ``Start Time`` and
-``End Time`` give the meeting's times when present, else the earliest join and the latest
+Decision: a report without the details block and without a ``Meeting ID`` column (the
+plain participant export) is one meeting named by its file: meeting id ``zoom-<file name>``,
+title the file name, start and end the earliest join and latest leave. Name such files by
+meeting (``2025-03-12-qi-call.csv``); a re-export of the same meeting must keep its name.
+With no file name given, such a report is rejected, asking for "Export with meeting data".
+In layout 2 ``Start Time`` and ``End Time`` give the meeting's times when present, else the earliest join and the latest
 leave of that meeting's rows stand in.
 
 Times are the account's local time ("03/12/2025 02:00:00 PM" in US accounts); the day/month
@@ -55,6 +57,7 @@ import csv
 import re
 import unicodedata
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -91,7 +94,9 @@ def parse(content: bytes, options: ParseOptions) -> pd.DataFrame:
         frame.loc[frame["email"].str.lower().eq(host_email.lower()).fillna(False), "role"] = "host"
     frame["status"] = "attended"
     check_left_not_before_joined(frame, options.timezone, "Join Time", "Leave Time")
-    return attendance_frame(frame)
+    result = attendance_frame(frame)
+    result.attrs["source_columns"] = list(header)
+    return result
 
 
 def _meeting_details(rows: list[tuple[int, list[str]]], options: ParseOptions) -> tuple[dict | None, list]:
@@ -199,16 +204,21 @@ def _participant_frame(body: list[tuple[int, list[str]]], columns: dict, options
 
 def _meeting_from_columns(frame: pd.DataFrame, body: list, columns: dict, options: ParseOptions) -> str:
     """Meeting fields from a flat table's own columns (no details block); returns the host's e-mail."""
-    if columns["meeting_id"] is None:
-        raise DeliveryRejected(
-            "the report has no meeting details block: export it with 'Export with meeting data' ticked"
-        )
-
     def column(key: str) -> pd.Series:
         return _column(body, columns[key])
 
-    frame["meeting_id"] = column("meeting_id").map(normalise_meeting_id, na_action="ignore").astype("string")
-    frame["meeting_title"] = column("topic")
+    if columns["meeting_id"] is not None:
+        frame["meeting_id"] = column("meeting_id").map(normalise_meeting_id, na_action="ignore").astype("string")
+        frame["meeting_title"] = column("topic")
+    elif options.file_name:
+        # Exported without meeting data: the file is one meeting, named by its file.
+        stem = Path(options.file_name).stem
+        frame["meeting_id"] = "zoom-" + re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")
+        frame["meeting_title"] = stem
+    else:
+        raise DeliveryRejected(
+            "the report has no meeting details block: export it with 'Export with meeting data' ticked"
+        )
     meeting = frame["meeting_id"].fillna("")
     stand_ins = (("start", "Start Time", "joined_at", "min"), ("end", "End Time", "left_at", "max"))
     for key, label, fallback, pick in stand_ins:

@@ -55,7 +55,8 @@ def malformed() -> dict[str, bytes]:
     row[2], row[3] = row[3], row[2]  # Leave Time before Join Time
     qualtrics = (FIXTURES / "qualtrics" / "choice-text.csv").read_text(encoding="utf-8-sig").split("\n")
     return {
-        "uknet/attendance/teams/legacy-attendee-list.csv": (FIXTURES / "teams" / "attendee_list_legacy.csv").read_bytes(),
+        "uknet/attendance/teams/legacy-attendee-list.csv":
+            (FIXTURES / "teams" / "attendee_list_legacy.csv").read_bytes(),
         "uknet/attendance/zoom/truncated.csv": zoom_uk[: len(zoom_uk) - 40],
         "usnet/attendance/zoom/leave-before-join.csv": "\n".join(zoom_us[:5] + [",".join(row)] + zoom_us[6:]).encode(),
         "uknet/forum/slack/corrupt.zip": slack_zip()[:300],
@@ -81,7 +82,7 @@ def write_corpus(landing: Path, config: Path) -> None:
     ]}))
 
 
-def statuses(settings, warehouse: Path) -> dict[str, tuple[str, str | None]]:
+def statuses(warehouse: Path) -> dict[str, tuple[str, str | None]]:
     import duckdb
 
     con = duckdb.connect(str(warehouse), read_only=True)
@@ -117,7 +118,7 @@ def test_the_corpus_through_netpulse_run(settings, corpus, tmp_path):
         capture_output=True, text=True, env=os.environ.copy(), timeout=300)
     assert result.returncode == 0, result.stderr
     assert "15 loaded, 6 quarantined" in result.stdout
-    assert_corpus_outcome(statuses(settings, warehouse))
+    assert_corpus_outcome(statuses(warehouse))
 
 
 def test_the_corpus_through_the_airflow_ingest_dags(settings, corpus, tmp_path, monkeypatch):
@@ -129,5 +130,5 @@ def test_the_corpus_through_the_airflow_ingest_dags(settings, corpus, tmp_path, 
         outcome = run_dag(dags, f"netpulse_ingest_{source}", log)
         assert outcome.succeeded, log.read_text()[-3000:]
     assert run_dag(dags, "netpulse_build", log).succeeded, log.read_text()[-3000:]
-    assert_corpus_outcome(statuses(settings, settings.warehouse))
+    assert_corpus_outcome(statuses(settings.warehouse))
     assert query(settings, "select count(distinct network_id) from indicators.network_period") == [(2,)]

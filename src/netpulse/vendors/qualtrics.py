@@ -123,7 +123,7 @@ class _Header:
 
 def parse(content: bytes, options: ParseOptions, instrument: Instrument | None = None) -> pd.DataFrame:
     """Rows of the generic survey format from a Qualtrics CSV/TSV export (see the module docstring)."""
-    table = _read(_decode(content))
+    table = _read(decode_text(content))
     header = _header(table)
     numbers, cells = _responses(table, header)
     keep = _members_only(cells, header)
@@ -139,17 +139,6 @@ def parse(content: bytes, options: ParseOptions, instrument: Instrument | None =
 
 
 parse_qualtrics = parse  # the name the vendor contract gives: parse_<format>
-
-
-def _decode(content: bytes) -> str:
-    """The export's text; a file that claims UTF-8/16 by its BOM but breaks it is refused."""
-    try:
-        return decode_text(content)
-    except UnicodeDecodeError as exc:
-        raise DeliveryRejected(
-            f"the file is not valid {exc.encoding.upper()} text (byte {exc.start}); it may be truncated: "
-            "export it again"
-        ) from None
 
 
 def _read(text: str) -> list[list[str]]:

@@ -52,8 +52,13 @@ import pandas as pd
 
 from netpulse.errors import DeliveryRejected
 from netpulse.vendors import ParseOptions
-from netpulse.vendors.common import to_iso
-from netpulse.vendors.zoom import attendance_frame, check_left_not_before_joined, decode, derived_meeting_id, read_rows
+from netpulse.vendors.attendance_rows import (
+    attendance_frame,
+    check_left_not_before_joined,
+    derived_meeting_id,
+    read_rows,
+)
+from netpulse.vendors.common import decode_text, to_iso
 
 Cell = str | datetime | date | time
 
@@ -106,7 +111,7 @@ def _rows(content: bytes) -> list[tuple[int, list[Cell]]]:
     if content.startswith(b"PK\x03\x04"):
         raw = _xlsx_rows(content)
     else:
-        raw = enumerate(read_rows(decode(content)), start=1)
+        raw = enumerate(read_rows(decode_text(content)), start=1)
     rows = [(line, [_cell(v) for v in row]) for line, row in raw]
     return [(line, row) for line, row in rows if any(c != "" for c in row)]
 

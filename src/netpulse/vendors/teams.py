@@ -63,16 +63,15 @@ import pandas as pd
 
 from netpulse.errors import DeliveryRejected
 from netpulse.vendors import ParseOptions
-from netpulse.vendors.common import sniff_delimiter, to_iso
-from netpulse.vendors.zoom import (
+from netpulse.vendors.attendance_rows import (
     attendance_frame,
     check_left_not_before_joined,
-    decode,
     derived_meeting_id,
     numbered_rows,
     read_rows,
     table_body,
 )
+from netpulse.vendors.common import decode_text, sniff_delimiter, to_iso
 
 SECTION_TITLE = re.compile(r"^(\d+\.\s+\S.*|meeting summary)$", re.IGNORECASE)
 SUMMARY_KEYS = {
@@ -90,7 +89,7 @@ DURATION = re.compile(r"^\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$
 
 def parse(content: bytes, options: ParseOptions) -> pd.DataFrame:
     """Rows of the generic attendance format from one Teams attendance report."""
-    text = decode(content)
+    text = decode_text(content)
     delimiter = "\t" if "\t" in text else sniff_delimiter(text)
     rows = numbered_rows(read_rows(text, delimiter))
     _reject_legacy(rows)

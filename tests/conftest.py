@@ -79,6 +79,19 @@ def write_csv(landing: Path, network: str, source: str, name: str, header: list[
     return path
 
 
+def slack_export_zip() -> bytes:
+    """The Slack fixture export folder zipped, as Slack delivers it."""
+    import io
+    import zipfile
+
+    folder = REPO / "tests" / "fixtures" / "vendors" / "slack" / "export"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.rglob("*.json")):
+            archive.writestr(path.relative_to(folder).as_posix(), path.read_bytes())
+    return buffer.getvalue()
+
+
 def write_networks(path: Path, *entries: dict) -> Path:
     import yaml
 

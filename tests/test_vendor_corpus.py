@@ -6,18 +6,16 @@ and agree with each other file by file.
 
 from __future__ import annotations
 
-import io
 import os
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
 
 import pytest
 import yaml
 
 from netpulse.orchestration import load_dags, prepare_airflow, run_dag
-from tests.conftest import query
+from tests.conftest import query, slack_export_zip
 
 FIXTURES = Path(__file__).parent / "fixtures" / "vendors"
 
@@ -39,15 +37,6 @@ GOOD = {
 }
 
 
-def slack_zip() -> bytes:
-    folder = FIXTURES / "slack" / "export"
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(folder.rglob("*.json")):
-            archive.writestr(path.relative_to(folder).as_posix(), path.read_bytes())
-    return buffer.getvalue()
-
-
 def malformed() -> dict[str, bytes]:
     zoom_uk = (FIXTURES / "zoom" / "participants_meeting_data_uk_cp1252.csv").read_bytes()
     zoom_us = (FIXTURES / "zoom" / "participants_meeting_data_us.csv").read_text().split("\n")
@@ -59,7 +48,7 @@ def malformed() -> dict[str, bytes]:
             (FIXTURES / "teams" / "attendee_list_legacy.csv").read_bytes(),
         "uknet/attendance/zoom/truncated.csv": zoom_uk[: len(zoom_uk) - 40],
         "usnet/attendance/zoom/leave-before-join.csv": "\n".join(zoom_us[:5] + [",".join(row)] + zoom_us[6:]).encode(),
-        "uknet/forum/slack/corrupt.zip": slack_zip()[:300],
+        "uknet/forum/slack/corrupt.zip": slack_export_zip()[:300],
         "uknet/forum/discourse/cut.json": b'{"post_stream": {"posts": [{"id": 1, "post_num',
         "uknet/survey/qualtrics/no-header-rows.csv": "\n".join(qualtrics[:1] + qualtrics[3:]).encode(),
     }
@@ -70,7 +59,7 @@ def write_corpus(landing: Path, config: Path) -> None:
         (landing / relative).parent.mkdir(parents=True, exist_ok=True)
         (landing / relative).write_bytes(fixture.read_bytes())
     (landing / "uknet/forum/slack").mkdir(parents=True, exist_ok=True)
-    (landing / "uknet/forum/slack/export.zip").write_bytes(slack_zip())
+    (landing / "uknet/forum/slack/export.zip").write_bytes(slack_export_zip())
     for relative, content in malformed().items():
         (landing / relative).parent.mkdir(parents=True, exist_ok=True)
         (landing / relative).write_bytes(content)

@@ -10,8 +10,6 @@ usernames as unmatched identities); the Discourse names of Asha and Tom are prop
 from __future__ import annotations
 
 import dataclasses
-import io
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -19,18 +17,9 @@ import pytest
 from netpulse.build import build
 from netpulse.identities import decide, review_queue
 from netpulse.loading import ingest
-from tests.conftest import ROSTER_HEADER, query, write_csv, write_networks
+from tests.conftest import ROSTER_HEADER, query, slack_export_zip, write_csv, write_networks
 
 FIXTURES = Path(__file__).parent / "fixtures" / "vendors"
-
-
-def slack_export_zip() -> bytes:
-    folder = FIXTURES / "slack" / "export"
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(folder.rglob("*.json")):
-            archive.writestr(path.relative_to(folder).as_posix(), path.read_bytes())
-    return buffer.getvalue()
 
 
 def march(settings) -> dict:

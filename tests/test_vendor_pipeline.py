@@ -182,3 +182,25 @@ def test_a_vendor_changing_its_columns_is_reported_by_name(settings):
     assert outcome.status == "quarantined"  # name is required: the drift explains why
     (drift,) = query(settings, "select schema_drift from meta.deliveries where path like '%feb.csv'")[0]
     assert drift == "the export's columns changed since delivery 1 (net/forum/jan.csv): added likes; removed name"
+
+
+def test_the_identity_table_links_vendor_ids_to_members_without_names(loaded):
+    rows = query(loaded, "select source_system, matched_by, count(*) from core.identities group by all order by all")
+    # Slack: Asha, Tom, Maya with e-mails, Raj without; Discourse: three usernames, never e-mails.
+    assert rows == [("discourse", "unmatched", 3), ("slack", "email", 3), ("slack", "unmatched", 1)]
+    text_columns = query(loaded, "select column_name from information_schema.columns "
+                         "where table_schema = 'core' and table_name = 'identities' and data_type = 'VARCHAR'")
+    assert {c for (c,) in text_columns} == {"network_id", "source_system", "identity_hash", "member_key", "matched_by"}
+
+
+def test_netpulse_identities_lists_and_accepts_from_the_command_line(loaded, capsys, monkeypatch):
+    from netpulse.cli import main
+
+    monkeypatch.setenv("NETPULSE_WAREHOUSE", str(loaded.warehouse))
+    assert main(["identities"]) == 0
+    listing = capsys.readouterr().out
+    assert "proposed matches" in listing and "'Asha Patel' (2 rows) -> roster member 'Asha Patel'" in listing
+    proposal = next(line.split()[0] for line in listing.splitlines() if "'Asha Patel' (2 rows)" in line)
+    assert main(["identities", "accept", proposal, "--by", "coordinator"]) == 0
+    assert "accepted: discourse 'Asha Patel' is roster member 'Asha Patel'" in capsys.readouterr().out
+    assert main(["identities", "accept", "nonexistent"]) == 2

@@ -50,3 +50,36 @@ def test_each_network_gets_its_latest_complete_quarter_with_no_small_numbers(set
     assert record["stage_basis"] == stage_basis("pre-emergent", "quarter") == (
         "activity has not yet reached the emerging thresholds")
     assert record["build_id"] and record["methodology_version"]
+
+
+def test_an_extract_from_an_earlier_build_is_reproduced_after_late_data(settings, tmp_path):
+    from tests.conftest import query
+
+    settings = dataclasses.replace(settings, network_config=write_networks(tmp_path / "n.yaml", {"id": "net"}))
+    rows = [attendance_row("m1", "2026-02-10T10:00:00", f"m{i}@x.example") for i in range(12)]
+    write_csv(settings.landing, "net", "attendance", "a.csv", ATTENDANCE_HEADER, rows)
+    ingest(settings)
+    first = build(settings)
+    (path,) = write_quarter_extracts(settings, as_of=date(2026, 4, 15))
+    published = path.read_text()  # what the funder received
+
+    late = [attendance_row("m2", "2026-03-10T10:00:00", f"late{i}@x.example") for i in range(10)]
+    write_csv(settings.landing, "net", "attendance", "late.csv", ATTENDANCE_HEADER, late)
+    ingest(settings)
+    build(settings)
+    (current,) = write_quarter_extracts(settings, as_of=date(2026, 4, 15))
+    (reproduced,) = write_quarter_extracts(settings, as_of=date(2026, 4, 15), build_id=first.build_id)
+
+    assert reproduced.name == f"net_quarter_2026-01-01_build-{first.build_id}.csv"
+    assert reproduced.read_text() == published
+    assert current.read_text() != published  # 22 active members now, not 12
+    history = query(settings, "select count(distinct build_id) from indicators.network_period_history")
+    assert history == [(2,)]
+
+
+def test_an_unknown_build_is_a_clear_error(settings):
+    from netpulse.errors import NetpulseError
+
+    build(settings)
+    with pytest.raises(NetpulseError, match="no successful build 'nope'"):
+        write_quarter_extracts(settings, as_of=date(2026, 4, 15), build_id="nope")

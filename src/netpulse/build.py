@@ -95,6 +95,7 @@ def build(settings: Settings, *, run_id: str | None = None) -> BuildReport:
             store_validation(con, validation, run_id=run_id, build_id=build_id)
             if not validation.success:
                 raise BuildFailed("indicator tables failed validation: " + validation.failures_in_words())
+            keep_history(con)
             _record_build(con, build_id, run_id, rules, "succeeded", None, last_delivery, names, started_at)
             con.execute("commit")
         except Exception as exc:
@@ -111,6 +112,27 @@ def build(settings: Settings, *, run_id: str | None = None) -> BuildReport:
     report = BuildReport(build_id, run_id, names, len(periods), rules.version)
     log.info(report.summary())
     return report
+
+
+# Tables whose every build is kept, tagged with its build_id, so that figures published
+# from an earlier build (a funder's quarter) can be reproduced after late data or merges.
+HISTORY_TABLES = {"indicators.network_period": "indicators.network_period_history",
+                  "indicators.stage_transitions": "indicators.stage_transitions_history"}
+
+
+def keep_history(con: duckdb.DuckDBPyConnection) -> None:
+    """Append this build's indicator rows to their history tables (inside the build's transaction)."""
+    for table, history in HISTORY_TABLES.items():
+        con.execute(f"create table if not exists {history} as select * from {table} limit 0")
+        existing = {r[0] for r in con.execute(
+            "select column_name from information_schema.columns where table_schema || '.' || table_name = ?",
+            [history]).fetchall()}
+        for name, data_type in con.execute(
+                "select column_name, data_type from information_schema.columns "
+                "where table_schema || '.' || table_name = ? order by ordinal_position", [table]).fetchall():
+            if name not in existing:  # a later methodology added a column: older builds show NULL
+                con.execute(f'alter table {history} add column "{name}" {data_type}')
+        con.execute(f"insert into {history} by name select * from {table}")
 
 
 def _record_build(con, build_id, run_id, rules, status, error, last_delivery, names, started_at) -> None:

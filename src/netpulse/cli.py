@@ -70,7 +70,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     as_of = date.fromisoformat(args.as_of) if args.as_of else date.today()
-    for path in write_quarter_extracts(settings, as_of=as_of):
+    for path in write_quarter_extracts(settings, as_of=as_of, build_id=args.build):
         print(path)
     return 0
 
@@ -127,6 +127,7 @@ def parser() -> argparse.ArgumentParser:
     extract = sub.add_parser("extract", help="write each network's latest complete quarter as CSV")
     common(extract)
     extract.add_argument("--as-of", help="date (YYYY-MM-DD); quarters ending before it (default today)")
+    extract.add_argument("--build", help="reproduce the figures an earlier build published (its build id)")
     extract.set_defaults(func=cmd_extract)
     return top
 

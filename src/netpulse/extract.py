@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from netpulse.errors import ConfigError
+from netpulse.errors import ConfigError, NetpulseError
 from netpulse.settings import Settings
 from netpulse.stages import SYMBOLS, load_stage_rules
 from netpulse.warehouse import open_warehouse
@@ -61,27 +61,38 @@ def stage_basis(stage: str, grain: str) -> str:
     return stage
 
 
-def write_quarter_extracts(settings: Settings, *, as_of: date) -> list[Path]:
-    """For each network, write its latest quarter that ended before ``as_of``."""
+def write_quarter_extracts(settings: Settings, *, as_of: date, build_id: str | None = None) -> list[Path]:
+    """For each network, write its latest quarter that ended before ``as_of``.
+
+    With ``build_id``, the figures are those that build published (from the history
+    tables), so an extract sent to a funder can be reproduced exactly after late data,
+    identity merges or a new methodology; the file name then carries the build id.
+    """
     suppression = load_suppression(settings.network_config)
+    source = "indicators.network_period_history" if build_id else "indicators.network_period"
     with open_warehouse(settings, read_only=True) as con:
+        if build_id and not con.execute("select count(*) from meta.builds where build_id = ? and status = 'succeeded'",
+                                        [build_id]).fetchone()[0]:
+            raise NetpulseError(f"no successful build {build_id!r}: `netpulse status` shows the last build")
         rows = con.execute(
-            """
+            f"""
             select p.*, n.name as network_name,
                    (p.period_start + interval 3 month - interval 1 day)::date as period_end
-            from indicators.network_period as p
+            from {source} as p
             inner join meta.networks as n using (network_id)
             where p.grain = 'quarter' and p.period_start + interval 3 month <= ?
+                and (? is null or p.build_id = ?)
             qualify p.period_start = max(p.period_start) over (partition by p.network_id)
             order by p.network_id
             """,
-            [as_of],
+            [as_of, build_id, build_id],
         ).df()
     written = []
     for row in rows.to_dict("records"):
         folder = settings.extracts / row["network_id"]
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{row['network_id']}_quarter_{row['period_start']:%Y-%m-%d}.csv"
+        suffix = f"_build-{build_id}" if build_id else ""
+        path = folder / f"{row['network_id']}_quarter_{row['period_start']:%Y-%m-%d}{suffix}.csv"
         record = {
             "network_id": row["network_id"],
             "network_name": row["network_name"],

@@ -117,7 +117,8 @@ def build(settings: Settings, *, run_id: str | None = None) -> BuildReport:
 # Tables whose every build is kept, tagged with its build_id, so that figures published
 # from an earlier build (a funder's quarter) can be reproduced after late data or merges.
 HISTORY_TABLES = {"indicators.network_period": "indicators.network_period_history",
-                  "indicators.stage_transitions": "indicators.stage_transitions_history"}
+                  "indicators.stage_transitions": "indicators.stage_transitions_history",
+                  "indicators.network_structure": "indicators.network_structure_history"}
 
 
 def keep_history(con: duckdb.DuckDBPyConnection) -> None:

@@ -1,0 +1,32 @@
+-- One row per network x grain x period of the indicator spine, with the structure of the
+-- interaction graph. Periods without interactions have 0 members and ties and NULL ratios
+-- (no graph, so no evidence: never 0). Definitions: docs/methodology.md.
+with spine as (
+    select network_id, grain, period_start from staging.int_network_periods_counted
+),
+
+structure as (
+    select * from staging.int_network_periods_structured
+),
+
+builds as (
+    select * from staging.int_build_context
+)
+
+select
+    spine.network_id,
+    spine.grain,
+    spine.period_start,
+    coalesce(structure.members_in_graph, 0) as members_in_graph,
+    coalesce(structure.ties, 0) as ties,
+    structure.density,
+    structure.mean_degree,
+    structure.reciprocity,
+    structure.share_two_or_more_ties,
+    structure.share_ties_across_organisations,
+    builds.methodology_version,
+    builds.build_id,
+from spine
+left join structure using (network_id, grain, period_start)
+cross join builds
+order by spine.network_id, spine.grain, spine.period_start

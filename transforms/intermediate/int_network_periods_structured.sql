@@ -1,0 +1,105 @@
+-- One row per network x grain x period with interactions: the structure measures that
+-- set-based SQL can compute (FRAMEWORK.md, "strong relationships and ties"). Ties are
+-- undirected pairs of members with any interaction in the period; reciprocity uses the
+-- directed forum edges only.
+with networks as (
+    select network_id, quarter_start_month from meta.networks
+),
+
+edges as (
+    select interactions.*, 'month' as grain, date_trunc('month', local_date)::date as period_start,
+    from core.interactions as interactions
+    union all
+    select interactions.*, 'quarter' as grain, quarter_start(local_date, networks.quarter_start_month) as period_start,
+    from core.interactions as interactions
+    inner join networks using (network_id)
+),
+
+ties as (
+    select distinct
+        network_id, grain, period_start,
+        least(member_a, member_b) as member_a,
+        greatest(member_a, member_b) as member_b,
+    from edges
+),
+
+degrees as (
+    select network_id, grain, period_start, member_key, count(*) as degree,
+    from (
+        select network_id, grain, period_start, member_a as member_key from ties
+        union all
+        select network_id, grain, period_start, member_b from ties
+    )
+    group by all
+),
+
+member_counts as (
+    select
+        network_id, grain, period_start,
+        count(*) as members_in_graph,
+        count(*) filter (where degree >= 2) as members_with_two_or_more_ties,
+    from degrees
+    group by all
+),
+
+tie_counts as (
+    select network_id, grain, period_start, count(*) as ties,
+    from ties
+    group by all
+),
+
+organisations as (
+    select network_id, member_key, organisation, from core.members where organisation is not null
+),
+
+cross_organisation as (
+    select
+        ties.network_id, ties.grain, ties.period_start,
+        count(*) as ties_with_organisations,
+        count(*) filter (where org_a.organisation <> org_b.organisation) as ties_across_organisations,
+    from ties
+    inner join organisations as org_a
+        on ties.network_id = org_a.network_id and ties.member_a = org_a.member_key
+    inner join organisations as org_b
+        on ties.network_id = org_b.network_id and ties.member_b = org_b.member_key
+    group by all
+),
+
+directed_pairs as (
+    select distinct network_id, grain, period_start, member_a as from_member, member_b as to_member,
+    from edges
+    where directed
+),
+
+reciprocity as (
+    select
+        pairs.network_id, pairs.grain, pairs.period_start,
+        count(*) as directed_pairs,
+        count(back.from_member) as reciprocated_pairs,
+    from directed_pairs as pairs
+    left join directed_pairs as back
+        on pairs.network_id = back.network_id
+        and pairs.grain = back.grain
+        and pairs.period_start = back.period_start
+        and pairs.from_member = back.to_member
+        and pairs.to_member = back.from_member
+    group by all
+)
+
+select
+    member_counts.network_id,
+    member_counts.grain,
+    member_counts.period_start,
+    member_counts.members_in_graph,
+    tie_counts.ties,
+    tie_counts.ties / (member_counts.members_in_graph * (member_counts.members_in_graph - 1) / 2.0) as density,
+    2.0 * tie_counts.ties / member_counts.members_in_graph as mean_degree,
+    reciprocity.reciprocated_pairs / reciprocity.directed_pairs::double as reciprocity,
+    member_counts.members_with_two_or_more_ties / member_counts.members_in_graph::double
+        as share_two_or_more_ties,
+    cross_organisation.ties_across_organisations / cross_organisation.ties_with_organisations::double
+        as share_ties_across_organisations,
+from member_counts
+inner join tie_counts using (network_id, grain, period_start)
+left join reciprocity using (network_id, grain, period_start)
+left join cross_organisation using (network_id, grain, period_start)

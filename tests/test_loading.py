@@ -227,3 +227,24 @@ def test_a_file_changing_while_it_is_read_is_left_for_the_next_run(settings, mon
     (outcome,) = ingest(settings).outcomes
     assert (outcome.status, outcome.rows) == ("loaded", 3)
     assert path.exists()
+
+
+def test_an_internal_error_on_one_file_quarantines_it_and_the_others_still_load(settings, monkeypatch):
+    from netpulse import formats
+
+    write_csv(settings.landing, "net", "attendance", "a-good.csv", ATTENDANCE_HEADER, GOOD_ROWS)
+    write_csv(settings.landing, "net", "forum", "b-trigger.csv", FORUM_HEADER,
+              [["p1", "", "", "a@x.example", "A", "2026-01-20T09:00:00", "topic"]])
+    typed = formats.type_delivery
+
+    def broken_for_forum(frame, fmt, *args, **kwargs):
+        if fmt.source == "forum":
+            raise KeyError("a parser bug")
+        return typed(frame, fmt, *args, **kwargs)
+
+    monkeypatch.setattr(loading, "type_delivery", broken_for_forum)
+    outcomes = {o.path: o for o in ingest(settings).outcomes}
+    assert outcomes["net/attendance/a-good.csv"].status == "loaded"
+    forum = outcomes["net/forum/b-trigger.csv"]
+    assert forum.status == "quarantined" and "internal error KeyError" in forum.error
+    assert (settings.landing / "net" / "forum" / "b-trigger.csv").exists()

@@ -204,3 +204,23 @@ def test_netpulse_identities_lists_and_accepts_from_the_command_line(loaded, cap
     assert main(["identities", "accept", proposal, "--by", "coordinator"]) == 0
     assert "accepted: discourse 'Asha Patel' is roster member 'Asha Patel'" in capsys.readouterr().out
     assert main(["identities", "accept", "nonexistent"]) == 2
+
+
+def test_a_quarantined_file_loads_after_the_fix_when_retried_or_moved(settings, tmp_path):
+    folder = settings.landing / "net" / "attendance" / "zoom"
+    folder.mkdir(parents=True)
+    (folder / "r.csv").write_bytes((FIXTURES / "zoom" / "participants_meeting_data_us.csv").read_bytes())
+    assert [o.status for o in ingest(settings).outcomes] == ["quarantined"]  # no date_order yet
+    config = write_networks(tmp_path / "networks.yaml",
+                            {"id": "net", "sources": {"attendance/zoom": {"date_order": "mdy"}}})
+    settings = dataclasses.replace(settings, network_config=config)
+    assert ingest(settings).outcomes == []  # unchanged and quarantined: not re-read every run
+    assert [o.status for o in ingest(settings, retry_quarantined=True).outcomes] == ["loaded"]
+
+    # A file quarantined for being in the wrong folder loads once moved: same content, new path.
+    wrong = settings.landing / "net" / "forum" / "zoom"
+    wrong.mkdir(parents=True)
+    (wrong / "s.csv").write_bytes((FIXTURES / "zoom" / "participants_unique_users_us.csv").read_bytes())
+    assert [o.status for o in ingest(settings).outcomes] == ["quarantined"]
+    (wrong / "s.csv").rename(folder / "s.csv")
+    assert [o.status for o in ingest(settings).outcomes] == ["loaded"]

@@ -31,7 +31,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if not settings.landing.is_dir():
         raise NetpulseError(f"landing zone {settings.landing} is not a directory")
-    report = ingest(settings, network_ids=tuple(args.network) if args.network else None)
+    report = ingest(settings, network_ids=tuple(args.network) if args.network else None,
+                    retry_quarantined=args.retry_quarantined)
     print(f"deliveries: {report.summary()}")
     for outcome in report.outcomes:
         if outcome.status == "quarantined":
@@ -110,6 +111,8 @@ def parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="load whatever is new in the landing zone, validate, build")
     common(run, landing=True)
     run.add_argument("--network", action="append", help="only this network (repeatable)")
+    run.add_argument("--retry-quarantined", action="store_true",
+                     help="read quarantined files again (after fixing the configuration that refused them)")
     run.set_defaults(func=cmd_run)
 
     status = sub.add_parser("status", help="deliveries loaded, duplicates, quarantined, last build")

@@ -114,9 +114,14 @@ def _select_files(settings: Settings, sources: tuple[str, ...],
     return found
 
 
-def _new_files(con: duckdb.DuckDBPyConnection, found: list[LandingFile]):
-    """Files whose content at their path is not yet in the manifest, with their sha256."""
-    rows = con.execute("select path, size_bytes, modified_at, sha256 from meta.deliveries").fetchall()
+def _new_files(con: duckdb.DuckDBPyConnection, found: list[LandingFile], retry_quarantined: bool = False):
+    """Files whose content at their path is not yet in the manifest, with their sha256.
+
+    A quarantined file is not read again until it changes, unless ``retry_quarantined``
+    (after a configuration fix, such as declaring a date order).
+    """
+    skip = "where status <> 'quarantined'" if retry_quarantined else ""
+    rows = con.execute(f"select path, size_bytes, modified_at, sha256 from meta.deliveries {skip}").fetchall()
     unchanged = {(p, s, m) for p, s, m, _ in rows}
     recorded = {(p, h) for p, _, _, h in rows}
     for landing_file in found:
@@ -137,7 +142,7 @@ def pending_files(settings: Settings, source: str) -> list[str]:
 
 def ingest(settings: Settings, *, sources: tuple[str, ...] = SOURCES,
            network_ids: tuple[str, ...] | None = None, only_paths: tuple[str, ...] | None = None,
-           run_id: str | None = None) -> IngestReport:
+           run_id: str | None = None, retry_quarantined: bool = False) -> IngestReport:
     """Load every new landing file of the given sources; safe to run again at any time."""
     hasher = MemberHasher(settings.require_hash_key())
     report = IngestReport(run_id=run_id or new_run_id())
@@ -148,7 +153,7 @@ def ingest(settings: Settings, *, sources: tuple[str, ...] = SOURCES,
         check_hash_key(con, settings.require_hash_key())
         networks = resolve_networks(settings, con, found)
         validations = []
-        for landing_file, sha in list(_new_files(con, found)):
+        for landing_file, sha in list(_new_files(con, found, retry_quarantined)):
             outcome, validation = _ingest_file(con, landing_file, sha, networks[landing_file.network_id],
                                                hasher, report.run_id)
             if outcome is None:
@@ -169,9 +174,11 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, landing_file: LandingFile, sha:
                  network: Network, hasher: MemberHasher, run_id: str
                  ) -> tuple[DeliveryOutcome | None, ValidationReport | None]:
     received_at = _utc_now()
+    # Only content already loaded is a duplicate: a quarantined file moved to the right
+    # folder, or delivered again after a configuration fix, is read again.
     earlier = con.execute(
         "select delivery_id, path, status from meta.deliveries "
-        "where sha256 = ? and status in ('loaded', 'quarantined') order by delivery_id limit 1",
+        "where sha256 = ? and status = 'loaded' order by delivery_id limit 1",
         [sha],
     ).fetchone()
     outcome = DeliveryOutcome(landing_file.relative_path, landing_file.network_id, landing_file.source, "")
@@ -201,6 +208,12 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, landing_file: LandingFile, sha:
         source_columns = source_columns or exc.source_columns
         outcome.status, outcome.error = "quarantined", str(exc)
         outcome.rows = 0
+    except Exception as exc:  # a parser bug must not block every later file, run after run
+        log.exception("internal error while reading %s", landing_file.relative_path)
+        outcome.status, outcome.rows = "quarantined", 0
+        outcome.error = (f"netpulse could not read this file (internal error {type(exc).__name__}: {exc}); "
+                         "the file is kept: please report it with the file's format")
+        typed = validation = None
     else:
         outcome.status, outcome.rows = "loaded", len(typed.frame)
 
@@ -213,10 +226,8 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, landing_file: LandingFile, sha:
             con, landing_file, sha, run_id, outcome, received_at,
             rows_in_file=typed.rows_in_file if typed else None,
             ignored_columns=typed.ignored_columns if typed else (),
+            source_columns=source_columns, schema_drift=drift,
         )
-        if source_columns is not None:
-            con.execute("update meta.deliveries set source_columns = ?, schema_drift = ? where delivery_id = ?",
-                        [" | ".join(source_columns), drift, delivery_id])
         if validation is not None:
             store_validation(con, validation, run_id=run_id, delivery_id=delivery_id)
         if outcome.status == "loaded":
@@ -297,19 +308,21 @@ def _utc_now() -> datetime:
 
 def _record_delivery(con, landing_file: LandingFile, sha: str, run_id: str, outcome: DeliveryOutcome,
                      received_at: datetime, *, duplicate_of: int | None = None,
-                     rows_in_file: int | None = None, ignored_columns: tuple[str, ...] = ()) -> int:
+                     rows_in_file: int | None = None, ignored_columns: tuple[str, ...] = (),
+                     source_columns: list[str] | None = None, schema_drift: str | None = None) -> int:
     delivery_id = con.execute("select nextval('meta.delivery_id_seq')").fetchone()[0]
     con.execute(
         """
         insert into meta.deliveries (delivery_id, run_id, network_id, source, format, path, sha256,
             size_bytes, modified_at, status, rows_in_file, rows_loaded, error, duplicate_of,
-            ignored_columns, received_at, finished_at)
-        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ignored_columns, source_columns, schema_drift, received_at, finished_at)
+        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         [delivery_id, run_id, landing_file.network_id, landing_file.source, landing_file.format,
          landing_file.relative_path,
          sha, landing_file.size_bytes, landing_file.modified_at, outcome.status, rows_in_file,
          outcome.rows, outcome.error, duplicate_of, ", ".join(ignored_columns) or None,
+         " | ".join(source_columns) if source_columns is not None else None, schema_drift,
          received_at, _utc_now()],
     )
     return delivery_id

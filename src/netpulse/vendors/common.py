@@ -43,9 +43,22 @@ def decode_text(content: bytes) -> str:
             ) from None
 
 
+def text_encoding(content: bytes) -> str:
+    """The codec :func:`decode_text` reads ``content`` with (call it first: it validates)."""
+    if content.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    try:
+        content.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "cp1252"
+
+
 def sniff_delimiter(text: str, candidates: str = ",;\t") -> str:
     """The delimiter of a delimited text table (comma, semicolon or tab)."""
-    sample = "\n".join(text.splitlines()[:50])
+    sample = "\n".join(text[:65536].splitlines()[:50])  # the head only: files can be large
     try:
         return csv.Sniffer().sniff(sample, delimiters=candidates).delimiter
     except csv.Error:

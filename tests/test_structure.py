@@ -5,15 +5,19 @@ A replies to D, D replies to A (reciprocated), E reacts to D's topic.
 Undirected ties: AB, AC, BC, AD, DE -> 5 ties among 5 members: density 5/10 = 0.5, mean
 degree 2.0; degrees A3 B2 C2 D2 E1 -> 4 of 5 have two or more ties. Directed forum pairs
 A->D, D->A, E->D: 2 of 3 reciprocated. Organisations: A, B in Org1; C, D in Org2; E unknown:
-of the 4 ties with both known, AC, BC and AD cross (0.75).
+of the 4 ties with both known, AC, BC and AD cross (0.75). One component holding everyone.
+Clustering: A's neighbours B, C, D have 1 of 3 possible ties (BC): 1/3; B and C: 1; D (A, E
+not tied): 0; E (one tie): 0 -> average 7/15.
 February: A attends alone -> a period with no graph: 0 members and ties, NULL ratios.
 """
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from netpulse.build import build
+from netpulse.graph import graph_measures, measures_of
 from netpulse.loading import ingest
 from tests.conftest import (
     ATTENDANCE_HEADER,
@@ -53,7 +57,8 @@ def built(tmp_path_factory):
 
 def structure(settings, period: str) -> dict:
     columns = ("members_in_graph", "ties", "density", "mean_degree", "reciprocity",
-               "share_two_or_more_ties", "share_ties_across_organisations")
+               "share_two_or_more_ties", "share_ties_across_organisations", "components",
+               "largest_component_share", "average_clustering")
     (row,) = query(settings, f"select {', '.join(columns)} from indicators.network_structure "
                    "where grain = 'month' and period_start = ?", [period])
     return dict(zip(columns, row, strict=True))
@@ -64,14 +69,16 @@ def test_the_structure_of_a_hand_computed_graph(built):
     assert measures == {
         "members_in_graph": 5, "ties": 5, "density": 0.5, "mean_degree": 2.0,
         "reciprocity": pytest.approx(2 / 3), "share_two_or_more_ties": 0.8,
-        "share_ties_across_organisations": 0.75,
+        "share_ties_across_organisations": 0.75, "components": 1, "largest_component_share": 1.0,
+        "average_clustering": pytest.approx(7 / 15),
     }
 
 
 def test_a_period_without_interactions_has_no_graph_not_zeros(built):
     assert structure(built, "2026-02-01") == {
         "members_in_graph": 0, "ties": 0, "density": None, "mean_degree": None, "reciprocity": None,
-        "share_two_or_more_ties": None, "share_ties_across_organisations": None,
+        "share_two_or_more_ties": None, "share_ties_across_organisations": None, "components": None,
+        "largest_component_share": None, "average_clustering": None,
     }
 
 
@@ -86,3 +93,32 @@ def test_every_structure_column_has_a_definition_in_the_methodology(built):
     columns = {c for (c,) in query(built, "select column_name from information_schema.columns "
                                    "where table_schema = 'indicators' and table_name = 'network_structure'")}
     assert columns - defined_columns(METHODOLOGY) == set()
+
+
+def ties_frame(pairs: list[tuple[str, str]]) -> pd.DataFrame:
+    return pd.DataFrame({"network_id": "n", "grain": "month", "period_start": pd.Timestamp("2026-01-01"),
+                         "member_a": [a for a, _ in pairs], "member_b": [b for _, b in pairs]})
+
+
+@pytest.mark.parametrize("pairs, expected", [
+    # a triangle: one component, every member's neighbours tied
+    ([("a", "b"), ("b", "c"), ("a", "c")], {"components": 1, "largest_component_share": 1.0,
+                                            "average_clustering": 1.0}),
+    # a pair and a path of three: two components, the larger holds 3 of 5, no triangles
+    ([("a", "b"), ("c", "d"), ("d", "e")], {"components": 2, "largest_component_share": 0.6,
+                                            "average_clustering": 0.0}),
+    # a star of four around a hub: one component; the hub's 3 neighbours are untied (0)
+    ([("h", "x"), ("h", "y"), ("h", "z")], {"components": 1, "largest_component_share": 1.0,
+                                            "average_clustering": 0.0}),
+    # a triangle with a tail: a, b = 1; c (neighbours a, b, d: 1 of 3) = 1/3; d = 0 -> 7/12
+    ([("a", "b"), ("b", "c"), ("a", "c"), ("c", "d")], {"components": 1, "largest_component_share": 1.0,
+                                                        "average_clustering": pytest.approx(7 / 12)}),
+])
+def test_components_and_clustering_of_small_graphs(pairs, expected):
+    assert measures_of(ties_frame(pairs)) == expected
+
+
+def test_graph_measures_are_one_row_per_period():
+    ties = pd.concat([ties_frame([("a", "b")]),
+                      ties_frame([("a", "b"), ("c", "d")]).assign(period_start=pd.Timestamp("2026-02-01"))])
+    assert graph_measures(ties)["components"].tolist() == [1, 2]

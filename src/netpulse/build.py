@@ -17,6 +17,7 @@ import pandas as pd
 
 from netpulse import METHODOLOGY_VERSION
 from netpulse.errors import NetpulseError
+from netpulse.graph import graph_measures
 from netpulse.settings import Settings
 from netpulse.stages import StageRules, classify, load_stage_rules
 from netpulse.transforms import Model, run_models, sql_models
@@ -70,7 +71,20 @@ def python_models(build_id: str, run_id: str, rules: StageRules) -> list[Model]:
                 "stage_rules_version::varchar as stage_rules_version from staged_periods"
             )
 
+    def network_periods_connected(con: duckdb.DuckDBPyConnection) -> None:
+        measures = graph_measures(con.execute("select * from staging.int_network_period_ties").df())
+        with registered(con, "graph_measures", measures):
+            con.execute(
+                "create or replace table staging.int_network_periods_connected as "
+                "select network_id::varchar as network_id, grain::varchar as grain, "
+                "period_start::date as period_start, components::bigint as components, "
+                "largest_component_share::double as largest_component_share, "
+                "average_clustering::double as average_clustering from graph_measures"
+            )
+
     return [
+        Model("staging.int_network_periods_connected", depends_on={"staging.int_network_period_ties"},
+              run=network_periods_connected),
         Model("staging.int_build_context", run=build_context),
         Model("staging.int_network_periods_staged", depends_on={"staging.int_network_periods_counted"},
               run=network_periods_staged),

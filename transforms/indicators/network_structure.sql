@@ -9,6 +9,10 @@ structure as (
     select * from staging.int_network_periods_structured
 ),
 
+connected as (
+    select * from staging.int_network_periods_connected
+),
+
 builds as (
     select * from staging.int_build_context
 )
@@ -24,9 +28,13 @@ select
     structure.reciprocity,
     structure.share_two_or_more_ties,
     structure.share_ties_across_organisations,
+    connected.components,
+    connected.largest_component_share,
+    connected.average_clustering,
     builds.methodology_version,
     builds.build_id,
 from spine
 left join structure using (network_id, grain, period_start)
+left join connected using (network_id, grain, period_start)
 cross join builds
 order by spine.network_id, spine.grain, spine.period_start

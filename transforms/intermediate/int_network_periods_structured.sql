@@ -1,7 +1,7 @@
 -- One row per network x grain x period with interactions: the structure measures that
 -- set-based SQL can compute (FRAMEWORK.md, "strong relationships and ties"). Ties are
--- undirected pairs of members with any interaction in the period; reciprocity uses the
--- directed forum edges only.
+-- undirected pairs of members with any interaction in the period (int_network_period_ties);
+-- reciprocity uses the directed forum edges only.
 with networks as (
     select network_id, quarter_start_month from meta.networks
 ),
@@ -9,18 +9,16 @@ with networks as (
 edges as (
     select interactions.*, 'month' as grain, date_trunc('month', local_date)::date as period_start,
     from core.interactions as interactions
+    where directed
     union all
     select interactions.*, 'quarter' as grain, quarter_start(local_date, networks.quarter_start_month) as period_start,
     from core.interactions as interactions
     inner join networks using (network_id)
+    where directed
 ),
 
 ties as (
-    select distinct
-        network_id, grain, period_start,
-        least(member_a, member_b) as member_a,
-        greatest(member_a, member_b) as member_b,
-    from edges
+    select * from staging.int_network_period_ties
 ),
 
 degrees as (
@@ -68,7 +66,6 @@ cross_organisation as (
 directed_pairs as (
     select distinct network_id, grain, period_start, member_a as from_member, member_b as to_member,
     from edges
-    where directed
 ),
 
 reciprocity as (

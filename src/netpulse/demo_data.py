@@ -132,9 +132,6 @@ class Member:
     def engaged_on(self, day: date) -> bool:
         return self.joined_on <= day <= self.engaged_until
 
-    def engaged_during(self, first: date, last: date) -> bool:
-        return self.joined_on <= last and self.engaged_until >= first
-
 
 @dataclass(frozen=True)
 class MonthPlan:

@@ -17,7 +17,7 @@ import yaml
 
 from netpulse.errors import ConfigError, NetpulseError
 from netpulse.settings import Settings
-from netpulse.stages import SYMBOLS, load_stage_rules
+from netpulse.stages import SYMBOLS, StageRules, load_stage_rules
 from netpulse.warehouse import open_warehouse
 
 COUNT_COLUMNS = ("active_members", "new_members", "retained_members", "meetings_held",
@@ -48,9 +48,15 @@ def load_suppression(config: Path | None) -> Suppression:
     return rule
 
 
-def stage_basis(stage: str, grain: str) -> str:
-    """The thresholds of the rule for a stage, in words, without any of the period's values."""
-    rules = load_stage_rules()
+def stage_basis(stage: str, grain: str, rules: StageRules | None = None, version: str | None = None) -> str:
+    """The thresholds of the rule for a stage, in words, without any of the period's values.
+
+    ``version`` is the rules version the period was classified with: an earlier build's
+    stage is not explained with thresholds it was not classified by.
+    """
+    rules = rules or load_stage_rules()
+    if version is not None and version != rules.version:
+        return f"classified by stage rules {version} (not the current {rules.version})"
     for rule in rules.rules:
         if rule.stage == stage:
             if not rule.conditions:
@@ -69,6 +75,7 @@ def write_quarter_extracts(settings: Settings, *, as_of: date, build_id: str | N
     identity merges or a new methodology; the file name then carries the build id.
     """
     suppression = load_suppression(settings.network_config)
+    rules = load_stage_rules()
     source = "indicators.network_period_history" if build_id else "indicators.network_period"
     with open_warehouse(settings, read_only=True) as con:
         if build_id and not con.execute("select count(*) from meta.builds where build_id = ? and status = 'succeeded'",
@@ -100,7 +107,7 @@ def write_quarter_extracts(settings: Settings, *, as_of: date, build_id: str | N
             "quarter_end": f"{row['period_end']:%Y-%m-%d}",
             "stage": row["stage"],
             "stage_held_by_hysteresis": row["stage"] != row["evidence_stage"],
-            "stage_basis": stage_basis(row["stage"], "quarter"),
+            "stage_basis": stage_basis(row["stage"], "quarter", rules, row["stage_rules_version"]),
             **{c: suppression.apply(int(row[c])) for c in COUNT_COLUMNS},
             "suppression": (f"counts 1-{suppression.min_count - 1} shown as {SUPPRESSED}, "
                             f"others rounded to {suppression.round_to}"),

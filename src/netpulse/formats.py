@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from netpulse.errors import DeliveryRejected
-from netpulse.identity import MemberHasher, normalise_email
+from netpulse.identity import MemberHasher, normalise_email, normalise_emails
 from netpulse.vendors import IDENTITY_COLUMNS
 from netpulse.vendors.common import decode_text, sniff_delimiter, text_encoding
 
@@ -244,8 +244,8 @@ def type_delivery(frame: pd.DataFrame, fmt: SourceFormat, timezone: str,
         # their place), which matches the file's lines for exports without blank or
         # multi-line rows.
         typed.insert(0, "line_number", pd.Series(frame.index.to_numpy() + 2, index=frame.index))
-    typed["email_hash"] = hasher.hash_series(typed["email"])
-    typed["email_normalised"] = typed["email"].map(normalise_email, na_action="ignore")
+    typed["email_normalised"] = normalise_emails(typed["email"])
+    typed["email_hash"] = hasher.hash_series(typed["email_normalised"], normalised=True)
     _add_identity(typed, frame, source_system, hasher)
 
     bad_parts = []

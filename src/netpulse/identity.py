@@ -23,6 +23,12 @@ def normalise_email(value: str | None) -> str | None:
     return value or None
 
 
+def normalise_emails(emails: pd.Series) -> pd.Series:
+    """normalise_email over a column, vectorised: text, blank as missing."""
+    normalised = emails.astype("string").str.strip().str.lower()
+    return normalised.where(normalised.ne(""), pd.NA)
+
+
 def key_fingerprint(key: str) -> str:
     return hmac.new(key.encode(), _KEY_CHECK_MESSAGE, hashlib.sha256).hexdigest()[:16]
 
@@ -39,11 +45,11 @@ class MemberHasher:
             return None
         return hmac.new(self._key, email.encode(), hashlib.sha256).hexdigest()
 
-    def hash_series(self, emails: pd.Series) -> pd.Series:
+    def hash_series(self, emails: pd.Series, *, normalised: bool = False) -> pd.Series:
+        """Keyed hashes of a column of addresses (``normalised`` when already normalise_emails'd)."""
         # Exports repeat the same few thousand addresses across millions of rows:
         # hashing distinct values keeps this linear in members, not rows.
-        normalised = emails.astype("string").str.strip().str.lower()
-        normalised = normalised.where(normalised.ne(""), pd.NA)
+        normalised = emails if normalised else normalise_emails(emails)
         distinct = normalised.dropna().unique()
         lookup = {email: self.hash_one(email) for email in distinct}
         # Always text, even when every address is missing (a Discourse export has none).

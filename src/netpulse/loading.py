@@ -270,7 +270,7 @@ def parse_delivery(landing_file: LandingFile, content: bytes, network: Network) 
         )
     parser = importlib.import_module(f"netpulse.vendors.{export_format}")
     parse_options = ParseOptions(timezone=options["timezone"], date_order=options.get("date_order", "ymd"),
-                                 network_id=network.network_id, file_name=landing_file.path.name)
+                                 file_name=landing_file.path.name)
     extra = {}
     if landing_file.source == "survey":
         # Vendor answers are labels or codes: the instrument maps them to items and scores.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -32,9 +32,6 @@ class Network:
     configured: bool = True
     # Per "<source>" or "<source>/<format>": date_order, timezone, instrument.
     source_options: dict = field(default_factory=dict, compare=False)
-
-    def as_row(self) -> dict:
-        return asdict(self)
 
     def options_for(self, source: str, export_format: str) -> dict:
         """Declared options for one source and format; the more specific key wins."""

@@ -25,6 +25,7 @@ import pandas as pd
 
 from netpulse.errors import ConfigError
 from netpulse.settings import project_path
+from netpulse.warehouse import registered
 
 os.environ.setdefault("TQDM_DISABLE", "1")
 logging.getLogger("great_expectations").setLevel(logging.WARNING)
@@ -218,8 +219,6 @@ def store_validation(con, report: ValidationReport, *, run_id: str, delivery_id:
     rows = report.as_rows(run_id=run_id, delivery_id=delivery_id, build_id=build_id)
     if rows.empty:
         return
-    from netpulse.warehouse import registered
-
     with registered(con, "validation_rows", rows):
         con.execute("insert into meta.validation_results by name select * from validation_rows")
 

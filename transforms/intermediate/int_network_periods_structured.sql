@@ -2,19 +2,8 @@
 -- set-based SQL can compute (FRAMEWORK.md, "strong relationships and ties"). Ties are
 -- undirected pairs of members with any interaction in the period (int_network_period_ties);
 -- reciprocity uses the directed forum edges only.
-with networks as (
-    select network_id, quarter_start_month from meta.networks
-),
-
-edges as (
-    select interactions.*, 'month' as grain, date_trunc('month', local_date)::date as period_start,
-    from core.interactions as interactions
-    where directed
-    union all
-    select interactions.*, 'quarter' as grain, quarter_start(local_date, networks.quarter_start_month) as period_start,
-    from core.interactions as interactions
-    inner join networks using (network_id)
-    where directed
+with edges as (
+    select * from staging.int_interactions_in_periods where directed
 ),
 
 ties as (

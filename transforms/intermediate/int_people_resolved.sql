@@ -6,11 +6,7 @@
 -- resolve only through a decision a person accepted (meta.identity_decisions). Anyone
 -- else stays an unmatched identity: counted, never dropped.
 with observed as (
-    select network_id, person, email_hash, identity_hash, source_system from staging.stg_attendance__segments
-    union all
-    select network_id, person, email_hash, identity_hash, source_system from staging.stg_forum__posts
-    union all
-    select network_id, person, email_hash, identity_hash, source_system from staging.stg_survey__responses
+    select * from staging.int_activity_people
 ),
 
 aliases as (

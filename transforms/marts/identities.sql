@@ -4,11 +4,7 @@
 -- members_matched > 1 means the same vendor id appeared with the e-mails of several
 -- members (two people sharing a Zoom name): a data-quality flag, not an error.
 with observed as (
-    select network_id, source_system, identity_hash, person, email_hash from staging.stg_attendance__segments
-    union all
-    select network_id, source_system, identity_hash, person, email_hash from staging.stg_forum__posts
-    union all
-    select network_id, source_system, identity_hash, person, email_hash from staging.stg_survey__responses
+    select * from staging.int_activity_people
 ),
 
 people as (

@@ -2,7 +2,7 @@
 
 Contract (every parser follows it, so loading, validation and the warehouse are shared):
 
-    parse_<format>(content: bytes, options: ParseOptions) -> pandas.DataFrame
+    netpulse.vendors.<format>.parse(content: bytes, options: ParseOptions) -> pandas.DataFrame
 
 - The frame has the generic format's columns for its source (see netpulse.formats.FORMATS),
   as text (`str`, missing values as `pd.NA`), plus any of the identity columns below.
@@ -33,5 +33,4 @@ DATE_ORDERS = ("ymd", "dmy", "mdy")
 class ParseOptions:
     timezone: str = "Europe/London"  # local time zone of times without an offset
     date_order: str = "dmy"          # how the export writes dates: dmy, mdy or ymd (declared, not guessed)
-    network_id: str = ""
     file_name: str = ""              # the delivery's file name, for exports that carry no meeting id

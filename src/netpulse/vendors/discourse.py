@@ -105,9 +105,6 @@ def parse(content: bytes, options: ParseOptions) -> pd.DataFrame:
     return to_frame(rows)
 
 
-parse_discourse = parse  # the contract's name for it
-
-
 def load_json(content: bytes) -> Any:
     """The JSON document, or a rejection that says the file is not (or no longer) JSON."""
     text = decode_text(content)

@@ -86,9 +86,6 @@ def parse(content: bytes, options: ParseOptions, instrument: Instrument | None =
     return frame
 
 
-parse_msforms = parse  # the name the vendor contract gives: parse_<format>
-
-
 def _read_sheet(content: bytes) -> tuple[list[str], pd.Series, pd.DataFrame]:
     """Header texts, row numbers and cell values (objects) of the response sheet.
 

@@ -138,9 +138,6 @@ def parse(content: bytes, options: ParseOptions, instrument: Instrument | None =
     return frame
 
 
-parse_qualtrics = parse  # the name the vendor contract gives: parse_<format>
-
-
 def _read(text: str) -> list[list[str]]:
     """The table's rows; the separator is the one that splits the first header row most."""
     if not text.strip():

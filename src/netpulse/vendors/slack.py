@@ -113,9 +113,6 @@ def parse(content: bytes, options: ParseOptions) -> pd.DataFrame:
     return to_frame(rows)
 
 
-parse_slack = parse  # the contract's name for it
-
-
 class Export:
     """The export's files by name (relative to its top folder), read as JSON on demand."""
 

@@ -9,10 +9,11 @@ import pytest
 import yaml
 
 from netpulse.errors import ConfigError
-from netpulse.settings import project_path
-from netpulse.stages import classify, load_stage_rules
+from netpulse.stages import classify, load_stage_rules, rules_folder
 
-RULES = load_stage_rules()
+# These tests are about stage-rules-1's behaviour, so they load it by name, not as "current".
+V1_PATH = rules_folder() / "stage-rules-1.yaml"
+RULES = load_stage_rules(V1_PATH)
 
 
 def months(active: list[int], retained: list[int] | None = None) -> pd.DataFrame:
@@ -77,9 +78,10 @@ def test_every_row_records_the_rules_version():
 
 
 def write_rules(tmp_path: Path, **changes) -> Path:
-    document = yaml.safe_load(project_path("config", "stage_rules.yaml").read_text())
+    """stage-rules-1 with some top-level keys changed, in a file named after its version."""
+    document = yaml.safe_load(V1_PATH.read_text())
     document.update(changes)
-    path = tmp_path / "rules.yaml"
+    path = tmp_path / f"{document['version']}.yaml"
     path.write_text(yaml.safe_dump(document))
     return path
 

@@ -8,3 +8,11 @@ create or replace macro quarter_start(d, start_month) as
 -- Calendar date, in the network's time zone, of a UTC timestamp.
 create or replace macro local_date(ts_utc, tz) as
     timezone(tz, timezone('UTC', ts_utc))::date;
+
+-- Months in one period of a grain ('month' or 'quarter').
+create or replace macro period_months(grain) as
+    case grain when 'month' then 1 else 3 end;
+
+-- Start of the period n periods after (n < 0: before) the period starting at period_start.
+create or replace macro shift_period(period_start, grain, n) as
+    (period_start + to_months(n * period_months(grain)))::date;

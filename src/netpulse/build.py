@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import duckdb
@@ -17,12 +17,14 @@ import pandas as pd
 
 from netpulse import METHODOLOGY_VERSION
 from netpulse.errors import NetpulseError
-from netpulse.graph import graph_measures
+from netpulse.key_features import load_key_features
+from netpulse.python_models import python_models
 from netpulse.settings import Settings
-from netpulse.stages import StageRules, classify, load_stage_rules
-from netpulse.transforms import Model, run_models, sql_models
+from netpulse.stages import load_rule_sets, load_stage_rules
+from netpulse.transforms import run_models, sql_models
 from netpulse.validation import publish_data_docs, store_validation, validate_frame
-from netpulse.warehouse import open_warehouse, registered
+from netpulse.warehouse import open_warehouse
+from netpulse.warning_signs import load_warning_signs
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,7 @@ class BuildReport:
     models: list[str]
     network_periods: int
     stage_rules_version: str
+    model_seconds: dict[str, float] = field(default_factory=dict)
 
     def summary(self) -> str:
         return (f"build {self.build_id}: {len(self.models)} models, "
@@ -48,74 +51,39 @@ def _utc_now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-def python_models(build_id: str, run_id: str, rules: StageRules) -> list[Model]:
-    def build_context(con: duckdb.DuckDBPyConnection) -> None:
-        con.execute(
-            "create or replace table staging.int_build_context as select ? as build_id, ? as run_id, "
-            "? as methodology_version, ? as stage_rules_version, ?::timestamp as built_at",
-            [build_id, run_id, METHODOLOGY_VERSION, rules.version, _utc_now()],
-        )
-
-    def network_periods_staged(con: duckdb.DuckDBPyConnection) -> None:
-        counts = con.execute("select * from staging.int_network_periods_counted").df()
-        staged = classify(counts, rules) if len(counts) else counts.assign(
-            evidence_stage=None, stage=None, stage_reason=None, stage_rules_version=None)
-        staged = staged[["network_id", "grain", "period_start", "evidence_stage", "stage",
-                         "stage_reason", "stage_rules_version"]]
-        with registered(con, "staged_periods", staged):
-            con.execute(
-                "create or replace table staging.int_network_periods_staged as "
-                "select network_id::varchar as network_id, grain::varchar as grain, "
-                "period_start::date as period_start, evidence_stage::varchar as evidence_stage, "
-                "stage::varchar as stage, stage_reason::varchar as stage_reason, "
-                "stage_rules_version::varchar as stage_rules_version from staged_periods"
-            )
-
-    def network_periods_connected(con: duckdb.DuckDBPyConnection) -> None:
-        measures = graph_measures(con.execute("select * from staging.int_network_period_ties").df())
-        with registered(con, "graph_measures", measures):
-            con.execute(
-                "create or replace table staging.int_network_periods_connected as "
-                "select network_id::varchar as network_id, grain::varchar as grain, "
-                "period_start::date as period_start, components::bigint as components, "
-                "largest_component_share::double as largest_component_share, "
-                "average_clustering::double as average_clustering from graph_measures"
-            )
-
-    return [
-        Model("staging.int_network_periods_connected", depends_on={"staging.int_network_period_ties"},
-              run=network_periods_connected),
-        Model("staging.int_build_context", run=build_context),
-        Model("staging.int_network_periods_staged", depends_on={"staging.int_network_periods_counted"},
-              run=network_periods_staged),
-    ]
-
-
 def build(settings: Settings, *, run_id: str | None = None) -> BuildReport:
     """Rebuild staging, core and indicators from the raw schema."""
+    # Configuration is read before the warehouse is opened: a mistake in it fails fast and
+    # names the file, with nothing written.
     rules = load_stage_rules()
+    rule_sets = load_rule_sets()
+    features = load_key_features()
+    signs = load_warning_signs()
+    versions = {"stage_rules_version": rules.version, "key_features_version": features.version,
+                "warning_signs_version": signs.version}
     run_id = run_id or f"manual__{_utc_now():%Y%m%dT%H%M%SZ}"
     build_id = uuid.uuid4().hex[:12]
     started_at = _utc_now()
     with open_warehouse(settings) as con:
         last_delivery = con.execute("select max(delivery_id) from meta.deliveries").fetchone()[0]
-        models = sql_models() + python_models(build_id, run_id, rules)
+        models = sql_models() + python_models(build_id, run_id, started_at, rule_sets, rules, features, signs)
         validation = None
+        model_seconds: dict[str, float] = {}
         con.execute("begin transaction")
         try:
-            names = run_models(con, models)
+            names = run_models(con, models, timings=model_seconds)
             periods = con.execute("select * from indicators.network_period").df()
             validation = validate_frame("indicators", periods)
             store_validation(con, validation, run_id=run_id, build_id=build_id)
             if not validation.success:
                 raise BuildFailed("indicator tables failed validation: " + validation.failures_in_words())
             keep_history(con)
-            _record_build(con, build_id, run_id, rules, "succeeded", None, last_delivery, names, started_at)
+            _record_build(con, build_id, run_id, versions, "succeeded", None, last_delivery, names, started_at)
             con.execute("commit")
         except Exception as exc:
             con.execute("rollback")
             # The failed build's tables are gone; its record and validation results stay.
-            _record_build(con, build_id, run_id, rules, "failed", str(exc), last_delivery, [], started_at)
+            _record_build(con, build_id, run_id, versions, "failed", str(exc), last_delivery, [], started_at)
             if validation is not None:
                 store_validation(con, validation, run_id=run_id, build_id=build_id)
             raise
@@ -123,7 +91,7 @@ def build(settings: Settings, *, run_id: str | None = None) -> BuildReport:
             if validation is not None:
                 publish_data_docs([(validation, run_id, "indicators.network_period")], settings.data_docs,
                                   run_id=run_id, part="indicators")
-    report = BuildReport(build_id, run_id, names, len(periods), rules.version)
+    report = BuildReport(build_id, run_id, names, len(periods), rules.version, model_seconds)
     log.info(report.summary())
     return report
 
@@ -150,11 +118,13 @@ def keep_history(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"insert into {history} by name select * from {table}")
 
 
-def _record_build(con, build_id, run_id, rules, status, error, last_delivery, names, started_at) -> None:
+def _record_build(con, build_id, run_id, versions, status, error, last_delivery, names, started_at) -> None:
     con.execute(
-        "insert into meta.builds values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [build_id, run_id, METHODOLOGY_VERSION, rules.version, status, error, last_delivery,
-         ", ".join(names), started_at, _utc_now()],
+        "insert into meta.builds by name select ? as build_id, ? as run_id, ? as methodology_version, "
+        "? as stage_rules_version, ? as key_features_version, ? as warning_signs_version, ? as status, "
+        "? as error, ? as last_delivery_id, ? as models, ?::timestamp as started_at, ?::timestamp as finished_at",
+        [build_id, run_id, METHODOLOGY_VERSION, versions["stage_rules_version"], versions["key_features_version"],
+         versions["warning_signs_version"], status, error, last_delivery, ", ".join(names), started_at, _utc_now()],
     )
 
 

@@ -167,6 +167,11 @@ class Story:
     survey_waves: list[date] = field(default_factory=list)
     forum_utc_from: date | None = None  # the forum export switched to UTC ("Z") from here
     guests: _People | None = None  # names walk-in guests, unique among the members
+    # How this network's members lean on each survey item, against their usual view: the
+    # established network's members find leadership shared and trust each other; the
+    # emerging network's newcomers do not know each other yet.
+    survey_leaning: dict[str, float] = field(default_factory=dict)
+    priority_themes: tuple[str, ...] = ()
 
 
 # --------------------------------------------------------------------------------------
@@ -427,6 +432,8 @@ def _resp_clinical(rng: random.Random, end: date) -> Story:
         programme="Long-term conditions", started_on=start, quarter_start_month=4,
         meeting_prefix="resp", members=members, months=months, hosts=core[:3], cohosts=True,
         survey_waves=waves, forum_utc_from=_add_months(end_month, -8), guests=people,
+        survey_leaning={"q1": 0.3, "q4": 0.6, "q5": 0.6},
+        priority_themes=("COPD", "pulmonary rehabilitation", "breathlessness", "asthma", "home oxygen"),
     )
 
 
@@ -495,6 +502,7 @@ def _frailty_learning(rng: random.Random, end: date) -> Story:
         programme="Ageing well", started_on=start, quarter_start_month=1,
         meeting_prefix="frail", members=members, months=months, hosts=core[:2],
         survey_waves=waves, guests=people,
+        priority_themes=("falls", "frailty", "deprescribing", "hospital at home"),
     )
 
 
@@ -554,6 +562,8 @@ def _digital_inclusion(rng: random.Random, end: date) -> Story:
         programme="Health inequalities", started_on=start, quarter_start_month=4,
         meeting_prefix="dig", members=members, months=months, hosts=founders[:1],
         survey_waves=[_add_months(end_month, -3)], guests=people,
+        survey_leaning={"q1": -0.2, "q4": -0.7, "q5": -0.6},
+        priority_themes=("data poverty", "digital champions", "NHS App"),
     )
 
 
@@ -845,12 +855,13 @@ def _forum(rng: random.Random, story: Story, end: date) -> list[tuple[date, dict
 # Survey
 # --------------------------------------------------------------------------------------
 
-def _answers(rng: random.Random, member: Member) -> tuple[bool, list[str]]:
+def _answers(rng: random.Random, member: Member, leaning: dict[str, float]) -> tuple[bool, list[str]]:
     """Likert answers 1-5 around the member's usual view; about 10% stop part way."""
     answers = []
     for item in range(len(SURVEY_ITEMS)):
         # Items differ a little in how favourably people tend to answer them.
         item_bias = 0.3 if item == 0 else -0.2 * (item % 3)
+        item_bias += leaning.get(SURVEY_ITEMS[item], 0.0)
         value = round(member.satisfaction + item_bias + rng.gauss(0, 0.8))
         answers.append(str(min(5, max(1, value))) if rng.random() > 0.03 else "")
     finished = rng.random() >= 0.1
@@ -866,7 +877,7 @@ def _survey_wave(rng: random.Random, story: Story, wave: date, end: date) -> lis
     responses = []
     for member in story.members:
         if member.engaged_on(wave) and rng.random() < 0.3 + 0.5 * member.attend_rate:
-            finished, answers = _answers(rng, member)
+            finished, answers = _answers(rng, member, story.survey_leaning)
             submitted = _random_datetime(rng, wave, last, range(8, 22))
             email, _ = _identity(rng, member)
             responses.append((submitted, email, finished, answers))
@@ -967,6 +978,7 @@ def _write_config(stories: list[Story], config_path: Path) -> None:
         "id": s.network_id, "name": s.name, "type": s.type, "programme": s.programme,
         "started_on": s.started_on, "timezone": TIMEZONE,
         "quarter_start_month": s.quarter_start_month,
+        **({"priority_themes": list(s.priority_themes)} if s.priority_themes else {}),
     } for s in stories]
     header = ("# Networks of the netpulse demo, written by netpulse.demo_data.\n"
               "# quarter_start_month 4 = financial-year quarters (April); 1 = calendar quarters.\n")

@@ -17,7 +17,7 @@ import yaml
 
 from netpulse.errors import ConfigError, NetpulseError
 from netpulse.settings import Settings
-from netpulse.stages import SYMBOLS, StageRules, load_stage_rules
+from netpulse.stages import StageRules, load_rule_sets, load_stage_rules
 from netpulse.warehouse import open_warehouse
 
 COUNT_COLUMNS = ("active_members", "new_members", "retained_members", "meetings_held",
@@ -51,19 +51,23 @@ def load_suppression(config: Path | None) -> Suppression:
 def stage_basis(stage: str, grain: str, rules: StageRules | None = None, version: str | None = None) -> str:
     """The thresholds of the rule for a stage, in words, without any of the period's values.
 
-    ``version`` is the rules version the period was classified with: an earlier build's
-    stage is not explained with thresholds it was not classified by.
+    ``version`` is the rules version the period was classified with: the stage is explained
+    with that version's thresholds (every version is kept in ``config/stage_rules/``), never
+    with thresholds it was not classified by. Only a version no longer found is named as such.
     """
+    if version is not None and (rules is None or version != rules.version):
+        by_version = {r.version: r for r in load_rule_sets()}
+        if version in by_version:
+            rules = by_version[version]
+        else:
+            current = rules or load_stage_rules()
+            return f"classified by stage rules {version} (not the current {current.version})"
     rules = rules or load_stage_rules()
-    if version is not None and version != rules.version:
-        return f"classified by stage rules {version} (not the current {rules.version})"
     for rule in rules.rules:
         if rule.stage == stage:
             if not rule.conditions:
                 return rule.note or stage
-            return "; ".join(
-                f"{c.metric.replace('_', ' ')} {SYMBOLS[c.op]} {c.threshold(grain)}" for c in rule.conditions
-            )
+            return "; ".join(c.basis(grain) for c in rule.conditions)
     return stage
 
 

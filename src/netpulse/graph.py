@@ -1,11 +1,41 @@
-"""Structure measures that need the graph itself, not just counts: components and clustering.
+"""Structure measures that need the graph itself, not just counts.
 
-Computed per network x grain x period from the undirected ties of
-``staging.int_network_period_ties`` with sparse matrices (scipy), so a period of a
-5,000-member network is a few sparse products, not a Python loop over members.
+Computed per network x grain x period from the undirected, unweighted ties of
+``staging.int_network_period_ties`` (one row per pair, member_a < member_b; a ``weight`` column, if
+present, is ignored). Everything is sparse matrix work (scipy), so a period of a 5,000-member network
+is a few dozen sparse products, not a Python loop over members or ties.
+
+The measures, for one graph of n members:
+
+- components, largest_component_share, average_clustering: connectivity and local cohesion.
+- top_connector_share: share of the other members tied to the best-connected member.
+- betweenness_concentration: share of all (normalised) betweenness held by the top 10% of members,
+  i.e. how much of the brokerage a few members carry. Exact Brandes for n <= 500; above that Brandes
+  from 64 sources sampled with ``numpy.random.default_rng(0)`` (deterministic), each member's sum
+  scaled by (n - 1) / (sources other than itself), as NetworkX's ``betweenness_centrality(k=...)``.
+- average_path_length: mean shortest-path length between the members of the largest component, from
+  all of them (<= 500) or the same kind of seeded sample of 64 of them.
+- clustering_vs_random, path_length_vs_random, small_world_sigma: the small-world comparison
+  against an Erdos-Renyi graph with the same n and density p. The random graph's *expected* values
+  are used, C_rand = p and L_rand = ln(n) / ln(mean degree), rather than generating random graphs:
+  this is deterministic (the same ties always give the same figure, which a published indicator
+  needs) and costs nothing, where averaging over generated graphs would cost many times the rest.
+  sigma = (C / C_rand) / (L / L_rand); sigma > 1 is the usual reading of "small world" (much more
+  clustered than chance with paths about as short).
+- resilience: largest component after removing the top 5% of members by degree, over the largest
+  component before.
+- structural_phase, structural_phase_rule: one of four phases after June Holley's network-weaving
+  phases, chosen by the thresholds in ``PHASE_THRESHOLDS``, with the rule that chose it in words.
+
+Brandes runs over all sources at once: a level-synchronous BFS whose frontier is a (sources x n)
+sparse matrix, so path counts come from one sparse product per level, and dependencies are
+accumulated backwards a level at a time the same way.
 """
 
 from __future__ import annotations
+
+import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -13,36 +43,257 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 KEYS = ["network_id", "grain", "period_start"]
-COLUMNS = [*KEYS, "components", "largest_component_share", "average_clustering"]
+CONNECTIVITY = ["components", "largest_component_share", "average_clustering"]
+STRUCTURE = ["top_connector_share", "betweenness_concentration", "average_path_length", "clustering_vs_random",
+             "path_length_vs_random", "small_world_sigma", "resilience", "structural_phase",
+             "structural_phase_rule"]
+COLUMNS = [*KEYS, *CONNECTIVITY, *STRUCTURE]
+
+EXACT_UP_TO = 500  # members; above this, shortest paths are sampled from SAMPLED_SOURCES sources
+SAMPLED_SOURCES = 64
+SAMPLE_SEED = 0
+TOP_BROKERS = 0.10  # share of members whose share of betweenness is the concentration
+REMOVED_CONNECTORS = 0.05  # share of members (by degree) removed to test resilience
+
+# A phase is the first that applies: scattered clusters, hub-and-spoke, multi-hub, else core/periphery.
+PHASE_THRESHOLDS = {
+    "largest_component_share": 0.5,  # below: scattered clusters
+    "top_connector_share": 0.5,  # at or above, with concentrated brokerage: hub-and-spoke
+    "betweenness_concentration": 0.5,  # at or above: hub-and-spoke or multi-hub
+}
+PHASES = ("scattered clusters", "hub-and-spoke", "multi-hub", "core/periphery")
 
 
-def measures_of(ties: pd.DataFrame) -> dict:
-    """Components, share of members in the largest, and average clustering of one graph.
+@dataclass(frozen=True)
+class Graph:
+    adjacency: sparse.csr_matrix  # symmetric 0/1, members in key order
+    degree: np.ndarray
+    labels: np.ndarray  # component of each member
+    components: int
 
-    Clustering of a member = ties among their neighbours / possible ties among them; members
-    with fewer than two ties have 0, and the average is over every member in the graph
-    (the usual definition, e.g. NetworkX's average_clustering).
-    """
+    @property
+    def n(self) -> int:
+        return self.adjacency.shape[0]
+
+    @property
+    def largest(self) -> int:
+        return int(np.bincount(self.labels).max())
+
+
+@dataclass(frozen=True)
+class ShortestPaths:
+    """BFS from each source (one row each): distance (-1 if unreachable), path counts, and levels."""
+
+    sources: np.ndarray
+    distance: np.ndarray
+    sigma: np.ndarray
+    levels: list[tuple[np.ndarray, np.ndarray]]  # (row, member) of every pair at distance d
+
+
+def graph_of(ties: pd.DataFrame) -> Graph:
     members, codes = np.unique(np.concatenate([ties["member_a"].to_numpy(), ties["member_b"].to_numpy()]),
                                return_inverse=True)
     n = len(members)
     a, b = codes[: len(ties)], codes[len(ties):]
     adjacency = sparse.coo_matrix((np.ones(len(ties)), (a, b)), shape=(n, n)).tocsr()
-    adjacency = ((adjacency + adjacency.T) > 0).astype(np.float64)
+    adjacency = ((adjacency + adjacency.T) > 0).astype(np.float64).tocsr()
     components, labels = connected_components(adjacency, directed=False)
     degree = np.asarray(adjacency.sum(axis=1)).ravel()
+    return Graph(adjacency, degree, labels, int(components))
+
+
+def connectivity(graph: Graph) -> dict:
+    """Components, share of members in the largest, and average clustering.
+
+    Clustering of a member = ties among their neighbours / possible ties among them; members
+    with fewer than two ties have 0, and the average is over every member in the graph
+    (the usual definition, e.g. NetworkX's average_clustering).
+    """
+    adjacency, degree = graph.adjacency, graph.degree
     triangles = np.asarray((adjacency @ adjacency).multiply(adjacency).sum(axis=1)).ravel() / 2
     possible = degree * (degree - 1) / 2
-    clustering = np.divide(triangles, possible, out=np.zeros(n), where=possible > 0)
+    clustering = np.divide(triangles, possible, out=np.zeros(graph.n), where=possible > 0)
     return {
-        "components": int(components),
-        "largest_component_share": float(np.bincount(labels).max() / n),
+        "components": graph.components,
+        "largest_component_share": float(graph.largest / graph.n),
         "average_clustering": float(clustering.mean()),
     }
 
 
+def measures_of(ties: pd.DataFrame) -> dict:
+    """The connectivity measures of one graph (see ``connectivity``); ``all_measures_of`` adds the rest."""
+    return connectivity(graph_of(ties))
+
+
+def all_measures_of(ties: pd.DataFrame) -> dict:
+    """Every measure of one graph, in the order of ``COLUMNS``."""
+    graph = graph_of(ties)
+    measures = connectivity(graph)
+    sources = sample_of(np.arange(graph.n))
+    paths = shortest_paths(graph.adjacency, sources)
+    measures["top_connector_share"] = float(graph.degree.max() / (graph.n - 1))
+    measures["betweenness_concentration"] = concentration(betweenness(graph, paths))
+    measures["average_path_length"] = average_path_length(graph, paths)
+    measures.update(small_world(graph, measures["average_clustering"], measures["average_path_length"]))
+    measures["resilience"] = resilience(graph)
+    measures["structural_phase"], measures["structural_phase_rule"] = phase(
+        measures["largest_component_share"], measures["top_connector_share"], measures["betweenness_concentration"])
+    return measures
+
+
 def graph_measures(ties: pd.DataFrame) -> pd.DataFrame:
     """One row of measures per network x grain x period that has ties."""
-    rows = [{**dict(zip(KEYS, key, strict=True)), **measures_of(group)}
+    rows = [{**dict(zip(KEYS, key, strict=True)), **all_measures_of(group)}
             for key, group in ties.groupby(KEYS, sort=True)]
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def top_count(n: int, fraction: float) -> int:
+    # rounded first: 0.1 * 30 is 3.0000000000000004 in floating point, which would ceil to 4
+    return max(1, math.ceil(round(fraction * n, 9)))
+
+
+def sample_of(pool: np.ndarray) -> np.ndarray:
+    """Every member of ``pool`` up to EXACT_UP_TO, else a seeded sample; the same pool gives the same sample."""
+    if len(pool) <= EXACT_UP_TO:
+        return pool
+    picked = np.random.default_rng(SAMPLE_SEED).choice(len(pool), size=SAMPLED_SOURCES, replace=False)
+    return pool[np.sort(picked)]
+
+
+def shortest_paths(adjacency: sparse.csr_matrix, sources: np.ndarray) -> ShortestPaths:
+    """Level-synchronous BFS from all sources at once, counting shortest paths (Brandes' sigma)."""
+    shape = (len(sources), adjacency.shape[0])
+    rows = np.arange(len(sources))
+    distance = np.full(shape, -1, dtype=np.int32)
+    sigma = np.zeros(shape)
+    distance[rows, sources], sigma[rows, sources] = 0, 1.0
+    levels = [(rows, sources)]
+    frontier = sparse.csr_matrix((np.ones(len(sources)), (rows, sources)), shape=shape)
+    while True:
+        # every shortest path to a newly reached member comes through the frontier, so summing
+        # the frontier's path counts over ties gives the new members' counts
+        reached = (frontier @ adjacency).tocoo()
+        new = distance[reached.row, reached.col] < 0
+        row, member, count = reached.row[new], reached.col[new], reached.data[new]
+        if not len(row):
+            return ShortestPaths(sources, distance, sigma, levels)
+        distance[row, member], sigma[row, member] = len(levels), count
+        levels.append((row, member))
+        frontier = sparse.csr_matrix((count, (row, member)), shape=shape)
+
+
+def dependencies(adjacency: sparse.csr_matrix, paths: ShortestPaths) -> np.ndarray:
+    """Brandes' delta of every member for every source, accumulated from the farthest level back."""
+    delta = np.zeros_like(paths.sigma)
+    # level 1 passes dependency only to the source itself, which Brandes leaves out
+    for depth in range(len(paths.levels) - 1, 1, -1):
+        row, member = paths.levels[depth]
+        share = (1 + delta[row, member]) / paths.sigma[row, member]
+        pulled = (sparse.csr_matrix((share, (row, member)), shape=delta.shape) @ adjacency).tocoo()
+        parent = paths.distance[pulled.row, pulled.col] == depth - 1
+        row, member = pulled.row[parent], pulled.col[parent]
+        delta[row, member] += paths.sigma[row, member] * pulled.data[parent]
+    return delta
+
+
+def betweenness(graph: Graph, paths: ShortestPaths) -> np.ndarray:
+    """Normalised betweenness of every member (NetworkX's ``normalized=True``), exact or sampled."""
+    n = graph.n
+    if n < 3:
+        return np.zeros(n)
+    summed = dependencies(graph.adjacency, paths).sum(axis=0)
+    # a member's estimate uses the sources other than itself: all n - 1 of them when exact, and
+    # k - 1 or k of them when sampled, so each is scaled up to the n - 1 it stands for
+    others = np.full(n, len(paths.sources), dtype=np.float64)
+    others[paths.sources] -= 1
+    return summed * (n - 1) / others / ((n - 1) * (n - 2))
+
+
+def concentration(centrality: np.ndarray) -> float:
+    """Share of the total held by the top TOP_BROKERS of members; NaN when nobody brokers any path."""
+    total = centrality.sum()
+    if total <= 0:
+        return math.nan
+    top = top_count(len(centrality), TOP_BROKERS)
+    return float(np.sort(centrality)[::-1][:top].sum() / total)
+
+
+def average_path_length(graph: Graph, paths: ShortestPaths) -> float:
+    """Mean distance between members of the largest component; NaN if it has fewer than two."""
+    largest = np.flatnonzero(graph.labels == np.bincount(graph.labels).argmax())
+    if len(largest) < 2:
+        return math.nan
+    sources = sample_of(largest)
+    # the betweenness BFS already covers these sources when exact, or when the largest component is
+    # everyone (then the two samples are the same draw from the same pool)
+    if np.isin(sources, paths.sources).all():
+        distance = paths.distance[np.searchsorted(paths.sources, sources)]
+    else:
+        distance = shortest_paths(graph.adjacency, sources).distance
+    distance = distance[:, largest]
+    return float(distance[distance > 0].mean())
+
+
+def small_world(graph: Graph, clustering: float, path_length: float) -> dict:
+    """Clustering and path length against an Erdos-Renyi graph's expected values (see module docstring)."""
+    n = graph.n
+    ties = graph.adjacency.nnz / 2
+    density = ties / (n * (n - 1) / 2)
+    mean_degree = 2 * ties / n
+    random_length = math.log(n) / math.log(mean_degree) if mean_degree > 1 else math.nan
+    clustering_ratio = clustering / density
+    length_ratio = path_length / random_length
+    return {
+        "clustering_vs_random": float(clustering_ratio),
+        "path_length_vs_random": float(length_ratio),
+        "small_world_sigma": float(clustering_ratio / length_ratio) if length_ratio > 0 else math.nan,
+    }
+
+
+def resilience(graph: Graph) -> float:
+    """Largest component left after removing the top REMOVED_CONNECTORS by degree, over the one before."""
+    if graph.n < 3:
+        return math.nan
+    # stable sort: equal degrees are removed in member key order, so the result is reproducible
+    removed = np.argsort(-graph.degree, kind="stable")[: top_count(graph.n, REMOVED_CONNECTORS)]
+    keep = np.ones(graph.n, dtype=bool)
+    keep[removed] = False
+    _, labels = connected_components(graph.adjacency[keep][:, keep], directed=False)
+    return float(np.bincount(labels).max() / graph.largest)
+
+
+def percent(value: float, threshold: float) -> str:
+    # enough decimals that a value just under the threshold doesn't read as the threshold itself
+    for decimals in range(4):
+        text = f"{value:.{decimals}%}"
+        if value == threshold or text != f"{threshold:.{decimals}%}":
+            return text
+    return text
+
+
+def phase(largest_share: float, top_connector: float, brokerage: float) -> tuple[str, str]:
+    """The structural phase and the rule that chose it, quoting the observed values and thresholds."""
+    limit = PHASE_THRESHOLDS
+    component_limit, hub_limit, broker_limit = (limit["largest_component_share"], limit["top_connector_share"],
+                                                limit["betweenness_concentration"])
+    component = f"the largest component (connected group) holds {percent(largest_share, component_limit)} of members"
+    if largest_share < component_limit:
+        return PHASES[0], f"{component} (< {component_limit:.0%}): the network is several unconnected groups"
+    component += f" (≥ {component_limit:.0%})"
+    hub_says = "≥" if top_connector >= hub_limit else "<"
+    hub = (f"the best-connected member is tied to {percent(top_connector, hub_limit)} of the other members "
+           f"({hub_says} {hub_limit:.0%})")
+    top = f"top {TOP_BROKERS:.0%} of members"
+    if math.isnan(brokerage):
+        broker = (f"no member lies on a shortest path between two others, so the {top} hold no brokerage "
+                  f"(needs ≥ {broker_limit:.0%} to count as concentrated)")
+    else:
+        broker_says = "≥" if brokerage >= broker_limit else "<"
+        broker = (f"the {top} hold {percent(brokerage, broker_limit)} of all brokerage (betweenness) "
+                  f"({broker_says} {broker_limit:.0%})")
+    if brokerage >= broker_limit and top_connector >= hub_limit:
+        return PHASES[1], f"{component}; {hub}; {broker}: one hub holds the network together"
+    if brokerage >= broker_limit:
+        return PHASES[2], f"{component}; {hub}; {broker}: several hubs broker most paths"
+    return PHASES[3], f"{component}; {broker}: a well-connected core with a periphery, brokerage is spread"

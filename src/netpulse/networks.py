@@ -30,6 +30,9 @@ class Network:
     timezone: str = DEFAULT_TIMEZONE
     quarter_start_month: int = DEFAULT_QUARTER_START_MONTH
     configured: bool = True
+    # The big issues the network works on; meeting titles that mention one count as
+    # activity on its priority themes (key feature "compelling purpose").
+    priority_themes: tuple[str, ...] = ()
     # Per "<source>" or "<source>/<format>": date_order, timezone, instrument.
     source_options: dict = field(default_factory=dict, compare=False)
 
@@ -59,6 +62,9 @@ def _network_from_entry(entry: dict, source: Path) -> Network:
     if started_on is not None and not isinstance(started_on, date):
         raise ConfigError(f"{where}: started_on must be a date like 2024-01-01")
     source_options = _source_options(entry.get("sources") or {}, where)
+    themes = entry.get("priority_themes") or []
+    if not isinstance(themes, list) or not all(isinstance(t, str) and t.strip() for t in themes):
+        raise ConfigError(f"{where}: priority_themes must be a list of words or phrases")
     return Network(
         network_id=network_id,
         name=str(entry.get("name", network_id)),
@@ -67,6 +73,7 @@ def _network_from_entry(entry: dict, source: Path) -> Network:
         started_on=started_on,
         timezone=timezone,
         quarter_start_month=quarter_start,
+        priority_themes=tuple(t.strip() for t in themes),
         source_options=source_options,
     )
 

@@ -8,6 +8,7 @@ other models), so there is no list to keep in step with the files.
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
@@ -76,18 +77,25 @@ def ordered(models: list[Model]) -> list[Model]:
     return [by_name[name] for name in order]
 
 
-def run_models(con: duckdb.DuckDBPyConnection, models: list[Model], root: Path | None = None) -> list[str]:
-    """Run every model on an open transaction; return their names in the order run."""
+def run_models(con: duckdb.DuckDBPyConnection, models: list[Model], root: Path | None = None,
+               timings: dict[str, float] | None = None) -> list[str]:
+    """Run every model on an open transaction; return their names in the order run.
+
+    ``timings``, when given, receives each model's wall-clock seconds (for the benchmark).
+    """
     root = root or project_path("transforms")
     macros = root / "macros.sql"
     if macros.exists():
         con.execute(macros.read_text(encoding="utf-8"))
     names = []
     for model in ordered(models):
+        started = time.perf_counter()
         try:
             model.execute(con)
         except duckdb.Error as exc:
             where = model.path or model.name
             raise RuntimeError(f"model {model.name} ({where}) failed: {exc}") from exc
         names.append(model.name)
+        if timings is not None:
+            timings[model.name] = time.perf_counter() - started
     return names

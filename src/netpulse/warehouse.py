@@ -105,17 +105,19 @@ def upsert_networks(con: duckdb.DuckDBPyConnection, networks: list[Network]) -> 
     for n in networks:
         con.execute(
             """
-            insert or replace into meta.networks
-            values (?, ?, ?, ?, ?, ?, ?, ?, now()::timestamp)
+            insert or replace into meta.networks by name
+            select ? as network_id, ? as name, ? as type, ? as programme, ?::date as started_on,
+                ? as timezone, ? as quarter_start_month, ? as configured, ?::varchar[] as priority_themes,
+                now()::timestamp as updated_at
             """,
             [n.network_id, n.name, n.type, n.programme, n.started_on, n.timezone,
-             n.quarter_start_month, n.configured],
+             n.quarter_start_month, n.configured, list(n.priority_themes)],
         )
 
 
 def known_networks(con: duckdb.DuckDBPyConnection) -> dict[str, Network]:
     rows = con.execute(
-        "select network_id, name, type, programme, started_on, timezone, quarter_start_month, configured "
-        "from meta.networks"
+        "select network_id, name, type, programme, started_on, timezone, quarter_start_month, configured, "
+        "coalesce(priority_themes, []) from meta.networks"
     ).fetchall()
-    return {r[0]: Network(*r) for r in rows}
+    return {r[0]: Network(*r[:8], priority_themes=tuple(r[8])) for r in rows}

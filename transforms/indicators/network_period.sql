@@ -1,12 +1,17 @@
 -- One row per network x grain (month, quarter) x period_start: the core engagement
--- counts and the development stage, with the reason for it in plain words.
+-- counts, the six key-feature scores (0-100, NULL = no evidence) and the development stage
+-- of the current stage rules, with the reason for it in plain words.
 -- Definitions: docs/methodology.md.
 with counts as (
     select * from staging.int_network_periods_counted
 ),
 
+features as (
+    select * from staging.int_network_periods_classifiable
+),
+
 stages as (
-    select * from staging.int_network_periods_staged
+    select * from staging.int_network_period_stages where is_current_rules
 ),
 
 builds as (
@@ -27,13 +32,21 @@ select
     counts.survey_responses,
     counts.guest_attendances,
     counts.unmatched_identities,
+    features.kf_shared_purpose,
+    features.kf_compelling_purpose,
+    features.kf_member_needs,
+    features.kf_adaptive_leadership,
+    features.kf_relationships,
+    features.kf_helpful_outputs,
     stages.stage,
     stages.stage_reason,
     stages.evidence_stage,
     stages.stage_rules_version,
     builds.methodology_version,
+    builds.key_features_version,
     builds.build_id,
 from counts
+inner join features using (network_id, grain, period_start)
 inner join stages using (network_id, grain, period_start)
 cross join builds
 order by counts.network_id, counts.grain, counts.period_start

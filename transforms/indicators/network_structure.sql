@@ -28,9 +28,8 @@ select
     structure.reciprocity,
     structure.share_two_or_more_ties,
     structure.share_ties_across_organisations,
-    connected.components,
-    connected.largest_component_share,
-    connected.average_clustering,
+    structure.tie_persistence,
+    connected.* exclude (network_id, grain, period_start),
     builds.methodology_version,
     builds.build_id,
 from spine

@@ -1,15 +1,17 @@
--- One row per change of development stage of a network, per grain, with the reason
--- recorded for the period in which it changed. A network's first period is its first
--- transition (from nothing).
-with periods as (
-    select * from indicators.network_period
+-- One row per change of development stage of a network, per grain and stage-rules version,
+-- with the reason recorded for the period in which it changed. A network's first period is
+-- its first transition (from nothing).
+with stages as (
+    select * from indicators.network_stages
 ),
 
 with_previous as (
     select
         *,
-        lag(stage) over (partition by network_id, grain order by period_start) as previous_stage,
-    from periods
+        lag(stage) over (
+            partition by network_id, grain, stage_rules_version order by period_start
+        ) as previous_stage,
+    from stages
 )
 
 select
@@ -20,7 +22,8 @@ select
     stage as to_stage,
     stage_reason as reason,
     stage_rules_version,
+    is_current_rules,
     build_id,
 from with_previous
 where previous_stage is distinct from stage
-order by network_id, grain, period_start
+order by network_id, grain, stage_rules_version, period_start

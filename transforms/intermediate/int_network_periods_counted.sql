@@ -4,21 +4,8 @@ with spine as (
     select * from staging.int_network_periods_spined
 ),
 
-networks as (
-    select network_id, quarter_start_month from meta.networks
-),
-
-events as (
-    select * from core.engagement_events
-),
-
 events_in_periods as (
-    select events.*, 'month' as grain, date_trunc('month', events.local_date)::date as period_start,
-    from events
-    union all
-    select events.*, 'quarter' as grain, quarter_start(events.local_date, networks.quarter_start_month) as period_start,
-    from events
-    inner join networks using (network_id)
+    select * from staging.int_engagement_events_in_periods
 ),
 
 member_periods as (

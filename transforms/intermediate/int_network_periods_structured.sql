@@ -57,6 +57,31 @@ directed_pairs as (
     from edges
 ),
 
+own_ties as (
+    select network_id, grain, period_start, member_a, member_b from ties where in_period
+),
+
+persistence as (
+    -- Ties of the period's own interactions that were also ties of the previous period's own
+    -- interactions: repeated contact, the trace of a strong tie. NULL when the previous period
+    -- had no ties (nothing to persist from).
+    select
+        current.network_id, current.grain, current.period_start,
+        count(previous.member_a) / count(*)::double as tie_persistence,
+    from own_ties as current
+    left join own_ties as previous
+        on previous.network_id = current.network_id
+        and previous.grain = current.grain
+        and previous.member_a = current.member_a
+        and previous.member_b = current.member_b
+        and previous.period_start = shift_period(current.period_start, current.grain, -1)
+    inner join (select distinct network_id, grain, period_start from own_ties) as earlier
+        on earlier.network_id = current.network_id
+        and earlier.grain = current.grain
+        and earlier.period_start = shift_period(current.period_start, current.grain, -1)
+    group by all
+),
+
 reciprocity as (
     select
         pairs.network_id, pairs.grain, pairs.period_start,
@@ -85,7 +110,9 @@ select
         as share_two_or_more_ties,
     cross_organisation.ties_across_organisations / cross_organisation.ties_with_organisations::double
         as share_ties_across_organisations,
+    persistence.tie_persistence,
 from member_counts
 inner join tie_counts using (network_id, grain, period_start)
 left join reciprocity using (network_id, grain, period_start)
 left join cross_organisation using (network_id, grain, period_start)
+left join persistence using (network_id, grain, period_start)

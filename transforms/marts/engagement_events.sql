@@ -1,5 +1,6 @@
 -- One row per engagement event: a meeting attended, a forum post, reply or reaction,
 -- or a completed survey response. This is the definition of "engaged" in every count.
+-- role is the attendance role (host, cohost, attendee); NULL for other events.
 with attendances as (
     select
         network_id, member_key,
@@ -9,6 +10,7 @@ with attendances as (
         local_date,
         is_guest,
         is_unmatched,
+        role,
     from core.attendances
 ),
 
@@ -21,6 +23,7 @@ posts as (
         local_date,
         false as is_guest,
         is_unmatched,
+        null::varchar as role,
     from core.forum_posts
 ),
 
@@ -33,6 +36,7 @@ surveys as (
         local_date,
         false as is_guest,
         is_unmatched,
+        null::varchar as role,
     from core.survey_responses
     where finished
 )

@@ -1,0 +1,88 @@
+-- One row per member per role per network x grain x period, inferred from behaviour (roles
+-- after June Holley, seed 001). For analysts only: no extract reads this table, and it is
+-- never used to rank individuals. Members are pseudonymised keys.
+--   co-ordinator        hosted or co-hosted a meeting;
+--   facilitator         replied to a member in their first active period (brings others in);
+--   connector/catalyst  tied in the period to members of two or more organisations besides their own;
+--   network guardian    core tier this period and active in each of the five periods before it.
+with members as (
+    select * from staging.int_member_periods_active
+),
+
+organisations as (
+    select network_id, member_key, organisation from core.members where organisation is not null
+),
+
+ties as (
+    select network_id, grain, period_start, member_a as member_key, member_b as other
+    from staging.int_network_period_ties where in_period
+    union all
+    select network_id, grain, period_start, member_b, member_a
+    from staging.int_network_period_ties where in_period
+),
+
+bridging as (
+    select ties.network_id, ties.grain, ties.period_start, ties.member_key,
+        count(distinct other_org.organisation) filter (where other_org.organisation <> own.organisation)
+            as other_organisations,
+    from ties
+    inner join organisations as own on own.network_id = ties.network_id and own.member_key = ties.member_key
+    inner join organisations as other_org on other_org.network_id = ties.network_id and other_org.member_key = ties.other
+    group by all
+),
+
+welcoming as (
+    select members.network_id, members.grain, members.period_start, posts.member_key, count(*) as replies_to_newcomers,
+    from core.forum_posts as posts
+    inner join staging.int_engagement_events_in_periods as events
+        on events.network_id = posts.network_id and events.event_id = posts.post_id and events.event_type = 'reply'
+    inner join members
+        on members.network_id = posts.network_id
+        and members.grain = events.grain
+        and members.period_start = events.period_start
+        and members.member_key = posts.replied_to_member_key
+        and members.is_new
+    group by all
+),
+
+steady as (
+    select
+        network_id, grain, period_start, member_key, tier,
+        count(*) over (
+            partition by network_id, grain, member_key order by period_start
+            range between interval 5 month preceding and current row
+        ) as months_active,
+        count(*) over (
+            partition by network_id, grain, member_key order by period_start
+            range between interval 15 month preceding and current row
+        ) as quarters_active,
+    from members
+),
+
+roles as (
+    select network_id, grain, period_start, member_key, 'co-ordinator' as role,
+        'hosted or co-hosted ' || meetings_hosted || ' meeting(s)' as evidence,
+    from members where meetings_hosted > 0
+    union all
+    select network_id, grain, period_start, member_key, 'facilitator',
+        'replied ' || replies_to_newcomers || ' time(s) to members new this period',
+    from welcoming
+    union all
+    select network_id, grain, period_start, member_key, 'connector/catalyst',
+        'tied to members of ' || other_organisations || ' other organisations',
+    from bridging where other_organisations >= 2
+    union all
+    select network_id, grain, period_start, member_key, 'network guardian',
+        'core member, active in each of the last six ' || grain || 's',
+    from steady
+    where tier = 'core' and case grain when 'month' then months_active else quarters_active end >= 6
+),
+
+builds as (
+    select * from staging.int_build_context
+)
+
+select roles.*, builds.methodology_version, builds.build_id,
+from roles
+cross join builds
+order by roles.network_id, roles.grain, roles.period_start, roles.role, roles.member_key

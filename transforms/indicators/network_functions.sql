@@ -1,0 +1,79 @@
+-- One row per network x grain x period x network function (Health Foundation 2011): where
+-- the period's activity goes. Each engagement event counts towards one function:
+--   convening            attending a meeting (hosts included);
+--   filtering            opening a forum thread (choosing what the network attends to);
+--   facilitating         replying to another member;
+--   amplifying           reacting to another member's post;
+--   community building   replying or reacting to a member in their first active period;
+--   investing/providing  no source carries this evidence yet: NULL, never 0.
+-- share = the function's events / the period's events counted towards any function.
+with members as (
+    select network_id, grain, period_start, member_key, is_new from staging.int_member_periods_active
+),
+
+events as (
+    select * from staging.int_engagement_events_in_periods where event_type <> 'survey'
+),
+
+answered as (
+    select network_id, post_id, replied_to_member_key from core.forum_posts
+),
+
+classified as (
+    select
+        events.network_id, events.grain, events.period_start,
+        case
+            when events.event_type = 'attendance' then 'convening'
+            when events.event_type = 'topic' then 'filtering'
+            when coalesce(target.is_new, false) then 'community building'
+            when events.event_type = 'reply' then 'facilitating'
+            when events.event_type = 'reaction' then 'amplifying'
+        end as network_function,
+    from events
+    left join answered
+        on answered.network_id = events.network_id and answered.post_id = events.event_id
+        and events.event_type in ('reply', 'reaction')
+    left join members as target
+        on target.network_id = events.network_id
+        and target.grain = events.grain
+        and target.period_start = events.period_start
+        and target.member_key = answered.replied_to_member_key
+),
+
+functions as (
+    select unnest(['convening', 'filtering', 'facilitating', 'amplifying', 'community building',
+                   'investing/providing']) as network_function
+),
+
+spine as (
+    select network_id, grain, period_start from staging.int_network_periods_spined
+),
+
+counted as (
+    select network_id, grain, period_start, network_function, count(*) as events,
+    from classified
+    where network_function is not null
+    group by all
+),
+
+builds as (
+    select * from staging.int_build_context
+)
+
+select
+    spine.network_id,
+    spine.grain,
+    spine.period_start,
+    functions.network_function,
+    case when functions.network_function = 'investing/providing' then null
+         else coalesce(counted.events, 0) end as events,
+    case when functions.network_function = 'investing/providing' then null
+         else coalesce(counted.events, 0) / nullif(sum(counted.events) over (
+             partition by spine.network_id, spine.grain, spine.period_start), 0)::double end as share,
+    builds.methodology_version,
+    builds.build_id,
+from spine
+cross join functions
+left join counted using (network_id, grain, period_start, network_function)
+cross join builds
+order by spine.network_id, spine.grain, spine.period_start, functions.network_function

@@ -1,0 +1,25 @@
+-- One row per network x grain x period x stage-rules version: the stage every version of the
+-- rules in config/stage_rules/ gives the period, so a new version is backfilled over all
+-- history and earlier versions stay queryable beside it. is_current_rules marks the version
+-- indicators.network_period reports.
+with stages as (
+    select * from staging.int_network_period_stages
+),
+
+builds as (
+    select * from staging.int_build_context
+)
+
+select
+    stages.network_id,
+    stages.grain,
+    stages.period_start,
+    stages.stage_rules_version,
+    stages.is_current_rules,
+    stages.stage,
+    stages.evidence_stage,
+    stages.stage_reason,
+    builds.build_id,
+from stages
+cross join builds
+order by stages.network_id, stages.grain, stages.stage_rules_version, stages.period_start

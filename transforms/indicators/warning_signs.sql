@@ -1,0 +1,15 @@
+-- One row per warning sign per network x grain x period in which it holds, with its
+-- severity, the evidence in words and the consecutive periods it has held (config/
+-- warning_signs.yaml). A period without rows shows no warning sign.
+with warnings as (
+    select * from staging.int_network_period_warnings
+),
+
+builds as (
+    select * from staging.int_build_context
+)
+
+select warnings.*, builds.methodology_version, builds.build_id,
+from warnings
+cross join builds
+order by warnings.network_id, warnings.grain, warnings.period_start, warnings.warning_sign

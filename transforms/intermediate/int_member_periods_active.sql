@@ -1,0 +1,71 @@
+-- One row per member per network x grain x period in which they were active, with what
+-- they did, their participation tier and how they relate to the previous period.
+-- Tiers (FRAMEWORK.md): members are ranked by their engagement events in the period (most
+-- first, ties by member key); a member is core while the activity of the members ranked
+-- before them is under 80% of the period's total, regular under 95%, casual after that.
+with events as (
+    select * from staging.int_engagement_events_in_periods
+),
+
+activity as (
+    select
+        network_id, grain, period_start, member_key,
+        count(*) as events,
+        count(*) filter (where event_type = 'attendance') as attendances,
+        count(*) filter (where event_type = 'attendance' and role in ('host', 'cohost')) as meetings_hosted,
+        count(*) filter (where event_type = 'topic') as topics,
+        count(*) filter (where event_type = 'reply') as replies,
+        count(*) filter (where event_type = 'reaction') as reactions,
+        count(distinct event_id) filter (where event_type = 'survey') as surveys,
+        bool_or(is_unmatched) as is_unmatched,
+    from events
+    group by all
+),
+
+ranked as (
+    select
+        *,
+        coalesce(sum(events) over (
+            partition by network_id, grain, period_start
+            order by events desc, member_key
+            rows between unbounded preceding and 1 preceding
+        ), 0) as activity_before,
+        sum(events) over (partition by network_id, grain, period_start) as activity_total,
+        min(period_start) over (partition by network_id, grain, member_key) as first_period,
+    from activity
+),
+
+with_previous as (
+    select
+        ranked.*,
+        previous.member_key is not null as was_active_previous,
+    from ranked
+    left join activity as previous
+        on previous.network_id = ranked.network_id
+        and previous.grain = ranked.grain
+        and previous.member_key = ranked.member_key
+        and previous.period_start = shift_period(ranked.period_start, ranked.grain, -1)
+)
+
+select
+    network_id,
+    grain,
+    period_start,
+    member_key,
+    events,
+    attendances,
+    meetings_hosted,
+    topics,
+    replies,
+    reactions,
+    surveys,
+    is_unmatched,
+    case
+        when activity_before < 0.80 * activity_total then 'core'
+        when activity_before < 0.95 * activity_total then 'regular'
+        else 'casual'
+    end as tier,
+    activity_before < 0.5 * activity_total as in_absence_factor,
+    first_period = period_start as is_new,
+    was_active_previous,
+from with_previous

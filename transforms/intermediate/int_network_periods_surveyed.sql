@@ -1,0 +1,98 @@
+-- One row per network x grain x period of the spine with survey evidence: for each key
+-- feature, the mean score (1-5, favourable end 5) of the members who answered its items in
+-- the survey window (this period and the periods before it, survey_lookback periods in all),
+-- each member counted once with their latest finished response. Means from fewer than
+-- min_respondents members are NULL (too few to say anything). The response rate is
+-- respondents / members active in the same window.
+with parameters as (
+    select * from staging.int_methodology_parameters
+),
+
+spine as (
+    select
+        spine.network_id, spine.grain, spine.period_start,
+        shift_period(spine.period_start, spine.grain,
+            1 - case spine.grain when 'month' then parameters.survey_lookback_months
+                                 else parameters.survey_lookback_quarters end) as window_start,
+        shift_period(spine.period_start, spine.grain, 1) as window_end,
+    from staging.int_network_periods_spined as spine
+    cross join parameters
+),
+
+responses as (
+    select network_id, response_id, instrument, member_key, submitted_at_utc, local_date,
+    from core.survey_responses
+    where finished
+),
+
+latest as (
+    select spine.network_id, spine.grain, spine.period_start, responses.response_id, responses.instrument,
+        responses.member_key,
+    from spine
+    inner join responses
+        on responses.network_id = spine.network_id
+        and responses.local_date >= spine.window_start
+        and responses.local_date < spine.window_end
+    qualify row_number() over (
+        partition by spine.network_id, spine.grain, spine.period_start, responses.member_key
+        order by responses.submitted_at_utc desc, responses.response_id desc
+    ) = 1
+),
+
+member_features as (
+    select latest.network_id, latest.grain, latest.period_start, latest.member_key, items.key_feature,
+        avg(answers.answer) as score,
+    from latest
+    inner join core.survey_answers as answers
+        on answers.network_id = latest.network_id and answers.response_id = latest.response_id
+    inner join staging.int_instrument_items as items
+        on items.instrument = latest.instrument and items.item = answers.item
+    group by all
+),
+
+feature_means as (
+    select network_id, grain, period_start, key_feature, avg(score) as mean_score, count(*) as respondents,
+    from member_features
+    group by all
+),
+
+respondents as (
+    select network_id, grain, period_start, count(*) as survey_respondents,
+    from latest
+    group by all
+),
+
+active_in_window as (
+    select spine.network_id, spine.grain, spine.period_start, count(distinct events.member_key) as members,
+    from spine
+    inner join core.engagement_events as events
+        on events.network_id = spine.network_id
+        and events.local_date >= spine.window_start
+        and events.local_date < spine.window_end
+    group by all
+),
+
+usable as (
+    select feature_means.*,
+    from feature_means
+    cross join parameters
+    where feature_means.respondents >= parameters.min_respondents
+)
+
+select
+    respondents.network_id,
+    respondents.grain,
+    respondents.period_start,
+    respondents.survey_respondents,
+    respondents.survey_respondents / active_in_window.members::double as survey_response_rate,
+    max(usable.mean_score) filter (where usable.key_feature = 'shared_purpose') as survey_shared_purpose,
+    max(usable.mean_score) filter (where usable.key_feature = 'compelling_purpose') as survey_compelling_purpose,
+    max(usable.mean_score) filter (where usable.key_feature = 'meets_member_needs') as survey_meets_member_needs,
+    max(usable.mean_score) filter (where usable.key_feature = 'distributed_leadership')
+        as survey_distributed_leadership,
+    max(usable.mean_score) filter (where usable.key_feature = 'relationships') as survey_relationships,
+    max(usable.mean_score) filter (where usable.key_feature = 'helpful_outputs') as survey_helpful_outputs,
+from respondents
+inner join active_in_window using (network_id, grain, period_start)
+left join usable using (network_id, grain, period_start)
+group by all

@@ -23,7 +23,11 @@ test: $(INSTALLED)
 clean:
 	rm -rf var warehouse/*.duckdb warehouse/*.duckdb.wal
 
-# Figures, not assertions: EVENTS=10000000 for the full-scale run.
+# Figures, not assertions: EVENTS=10000000 for the full-scale run; MEMBERS and YEARS size the
+# one large network whose indicator-layer build bench_indicators.py times.
 EVENTS ?= 1000000
+MEMBERS ?= 5000
+YEARS ?= 5
 bench: $(INSTALLED)
 	$(PY) bench/bench_pipeline.py --events $(EVENTS)
+	$(PY) bench/bench_indicators.py --members $(MEMBERS) --years $(YEARS)

@@ -557,6 +557,7 @@ def main(argv: list[str] | None = None) -> int:
     files, facts = write_landing(settings.landing, args.members, args.years, args.seed)
     generate = time.perf_counter() - started
     rss_generate = peak_rss_mb()
+    print(f"[generated in {generate:.1f} s]", file=sys.stderr, flush=True)
 
     baseline = duckdb_read_seconds(files)
     started = time.perf_counter()
@@ -564,6 +565,7 @@ def main(argv: list[str] | None = None) -> int:
     ingest_seconds = time.perf_counter() - started
     assert {o.status for o in report.outcomes} == {"loaded"}, report.summary()
     rss_ingest = peak_rss_mb()
+    print(f"[baseline {baseline:.1f} s, ingested in {ingest_seconds:.1f} s; building]", file=sys.stderr, flush=True)
     started = time.perf_counter()
     result = build(settings)
     build_seconds = time.perf_counter() - started

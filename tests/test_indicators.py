@@ -14,8 +14,12 @@ from __future__ import annotations
 
 import pytest
 
+from netpulse import METHODOLOGY_VERSION
 from netpulse.build import build
+from netpulse.key_features import load_key_features
 from netpulse.loading import ingest
+from netpulse.stages import load_stage_rules
+from netpulse.warning_signs import load_warning_signs
 from tests.conftest import (
     ATTENDANCE_HEADER,
     FORUM_HEADER,
@@ -144,9 +148,12 @@ def test_raw_emails_never_leave_the_raw_schema(built):
 
 
 def test_every_build_is_recorded_with_its_versions(built):
-    (status, methodology, rules) = query(built, "select status, methodology_version, stage_rules_version "
-                                         "from meta.builds")[0]
-    assert status == "succeeded" and methodology and rules == "stage-rules-1"
+    (status, methodology, rules, features, signs) = query(
+        built, "select status, methodology_version, stage_rules_version, key_features_version, "
+        "warning_signs_version from meta.builds")[0]
+    assert status == "succeeded" and methodology == METHODOLOGY_VERSION
+    assert (rules, features, signs) == (load_stage_rules().version, load_key_features().version,
+                                        load_warning_signs().version)
     stamped = query(built, "select count(distinct build_id), min(build_id) = (select build_id from meta.builds) "
                     "from indicators.network_period")[0]
     assert stamped == (1, True)

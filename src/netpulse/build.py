@@ -98,9 +98,11 @@ def build(settings: Settings, *, run_id: str | None = None) -> BuildReport:
 
 # Tables whose every build is kept, tagged with its build_id, so that figures published
 # from an earlier build (a funder's quarter) can be reproduced after late data or merges.
-HISTORY_TABLES = {"indicators.network_period": "indicators.network_period_history",
-                  "indicators.stage_transitions": "indicators.stage_transitions_history",
-                  "indicators.network_structure": "indicators.network_structure_history"}
+HISTORY_TABLES = {f"indicators.{name}": f"indicators.{name}_history" for name in (
+    "network_period", "network_indicators", "network_structure", "network_participation",
+    "network_distinctiveness", "network_functions", "network_stages", "stage_transitions", "warning_signs")}
+# indicators.member_roles is about individuals: only the current build's rows are kept, so an
+# erasure or an identity merge leaves no earlier trace of a person's roles.
 
 
 def keep_history(con: duckdb.DuckDBPyConnection) -> None:

@@ -100,6 +100,8 @@ def _with_trailing(periods: pd.DataFrame, rules: WarningSignRules) -> pd.DataFra
     """Add ``<signal>_trailing_peak`` and ``<signal>_trailing_mean`` for every signal a sign compares."""
     periods = periods.sort_values(KEYS).reset_index(drop=True)
     signals = {s.signal for s in rules.signs if s.compare != "value"}
+    for signal in signals - set(periods.columns):  # a signal not measured: no evidence, no sign
+        periods[signal] = float("nan")
     for signal in signals:
         periods[f"{signal}_trailing_peak"] = float("nan")
         periods[f"{signal}_trailing_mean"] = float("nan")

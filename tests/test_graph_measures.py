@@ -187,14 +187,14 @@ def test_the_phase_rules_quote_the_values_and_thresholds():
     rules = {phase: all_measures_of(ties_of(edges))["structural_phase_rule"] for phase, edges in PHASE_GRAPHS.items()}
     assert "holds 38% of members (< 50%)" in rules["scattered clusters"]
     assert "tied to 100% of the other members (≥ 50%)" in rules["hub-and-spoke"]
-    assert "hold 100% of all brokerage (betweenness) (≥ 50%)" in rules["hub-and-spoke"]
+    assert "without them 86% of the others would be cut off (≥ 50%)" in rules["hub-and-spoke"]
     assert "tied to 33% of the other members (< 50%)" in rules["multi-hub"]
     assert "hold 75% of all brokerage (betweenness) (≥ 50%)" in rules["multi-hub"]
     assert "hold 25% of all brokerage (betweenness) (< 50%)" in rules["core/periphery"]
 
 
 def test_a_value_just_under_a_threshold_is_not_printed_as_the_threshold():
-    _, rule = g.phase(0.4996, 1.0, 1.0)
+    _, rule = g.phase(0.4996, 1.0, 1.0, 1.0)
     assert "holds 49.96% of members (< 50%)" in rule
 
 
@@ -202,8 +202,31 @@ def test_the_thresholds_are_data(monkeypatch):
     edges = PHASE_GRAPHS["core/periphery"]  # brokerage 25%, best-connected member tied to 8 of 15
     monkeypatch.setitem(PHASE_THRESHOLDS, "betweenness_concentration", 0.2)
     m = all_measures_of(ties_of(edges))
-    assert m["structural_phase"] == "hub-and-spoke"
+    assert m["structural_phase"] == "multi-hub"
     assert "(≥ 20%)" in m["structural_phase_rule"]
+
+
+def networkx_hub_dependence(edges) -> float:
+    graph = nx.Graph(edges)
+    largest = max(nx.connected_components(graph), key=len)
+    hub = max(sorted(largest), key=lambda member: graph.degree(member))  # first in key order among equals
+    rest = graph.subgraph(largest - {hub})
+    return 1 - max(len(c) for c in nx.connected_components(rest)) / (len(largest) - 1)
+
+
+@pytest.mark.parametrize("edges", [stars(1, 7), core_with_pendants(8), list(nx.complete_graph(6).edges()),
+                                   stars(4, 6), [("a", "b"), ("b", "c"), ("c", "d"), ("d", "e")]],
+                         ids=["star", "core with pendants", "K6", "four stars", "path"])
+def test_hub_dependence_is_the_share_cut_off_without_the_best_connected_member(edges):
+    edges = [(str(a), str(b)) for a, b in edges]
+    assert all_measures_of(ties_of(edges))["hub_dependence"] == pytest.approx(networkx_hub_dependence(edges))
+
+
+def test_a_host_who_knows_everyone_at_a_meeting_is_not_a_hub():
+    # Co-attendance of one meeting is a clique: the host is tied to everyone, but so is everyone else.
+    m = all_measures_of(ties_of(list(nx.complete_graph(12).edges())))
+    assert m["top_connector_share"] == 1.0 and m["hub_dependence"] == 0.0
+    assert m["structural_phase"] != "hub-and-spoke"
 
 
 def test_a_complete_graph_has_no_brokerage_and_says_so():

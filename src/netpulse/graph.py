@@ -50,7 +50,7 @@ from scipy.sparse.csgraph import connected_components
 KEYS = ["network_id", "grain", "period_start"]
 CONNECTIVITY = ["components", "largest_component_share", "average_clustering"]
 STRUCTURE = ["top_connector_share", "betweenness_concentration", "average_path_length", "clustering_vs_random",
-             "path_length_vs_random", "small_world_sigma", "resilience", "structural_phase",
+             "path_length_vs_random", "small_world_sigma", "resilience", "hub_dependence", "structural_phase",
              "structural_phase_rule"]
 COLUMNS = [*KEYS, *CONNECTIVITY, *STRUCTURE]
 
@@ -63,7 +63,8 @@ REMOVED_CONNECTORS = 0.05  # share of members (by degree) removed to test resili
 # A phase is the first that applies: scattered clusters, hub-and-spoke, multi-hub, else core/periphery.
 PHASE_THRESHOLDS = {
     "largest_component_share": 0.5,  # below: scattered clusters
-    "top_connector_share": 0.5,  # at or above, with concentrated brokerage: hub-and-spoke
+    "top_connector_share": 0.5,  # at or above, with the network depending on that member: hub-and-spoke
+    "hub_dependence": 0.5,  # at or above (with the above): hub-and-spoke
     "betweenness_concentration": 0.5,  # at or above: hub-and-spoke or multi-hub
 }
 PHASES = ("scattered clusters", "hub-and-spoke", "multi-hub", "core/periphery")
@@ -137,12 +138,14 @@ def all_measures_of(ties: pd.DataFrame) -> dict:
     sources = sample_of(np.arange(graph.n))
     paths = shortest_paths(graph.adjacency, sources)
     measures["top_connector_share"] = float(graph.degree.max() / (graph.n - 1))
+    measures["hub_dependence"] = hub_dependence(graph)
     measures["betweenness_concentration"] = concentration(betweenness(graph, paths))
     measures["average_path_length"] = average_path_length(graph, paths)
     measures.update(small_world(graph, measures["average_clustering"], measures["average_path_length"]))
     measures["resilience"] = resilience(graph)
     measures["structural_phase"], measures["structural_phase_rule"] = phase(
-        measures["largest_component_share"], measures["top_connector_share"], measures["betweenness_concentration"])
+        measures["largest_component_share"], measures["top_connector_share"], measures["hub_dependence"],
+        measures["betweenness_concentration"])
     return measures
 
 
@@ -277,6 +280,23 @@ def resilience(graph: Graph) -> float:
     return float(np.bincount(labels).max() / graph.largest)
 
 
+def hub_dependence(graph: Graph) -> float:
+    """Share of the largest component's other members cut off from it when its best-connected member goes.
+
+    1 for a star (without the hub nobody is connected), 0 when the others stay connected
+    without them (a co-attended meeting where the host knows everyone, but so does everyone
+    else). This is what makes a hub a hub: the network depends on it, not just knows it.
+    """
+    in_largest = graph.labels == np.argmax(np.bincount(graph.labels))
+    if in_largest.sum() < 3:
+        return math.nan
+    hub = int(np.argmax(np.where(in_largest, graph.degree, -1)))  # first in key order among equals
+    keep = in_largest.copy()
+    keep[hub] = False
+    _, labels = connected_components(graph.adjacency[keep][:, keep], directed=False)
+    return float(1 - np.bincount(labels).max() / (in_largest.sum() - 1))
+
+
 def percent(value: float, threshold: float) -> str:
     # enough decimals that a value just under the threshold doesn't read as the threshold itself
     for decimals in range(4):
@@ -286,11 +306,12 @@ def percent(value: float, threshold: float) -> str:
     return text
 
 
-def phase(largest_share: float, top_connector: float, brokerage: float) -> tuple[str, str]:
+def phase(largest_share: float, top_connector: float, dependence: float, brokerage: float) -> tuple[str, str]:
     """The structural phase and the rule that chose it, quoting the observed values and thresholds."""
     limit = PHASE_THRESHOLDS
     component_limit, hub_limit, broker_limit = (limit["largest_component_share"], limit["top_connector_share"],
                                                 limit["betweenness_concentration"])
+    dependence_limit = limit["hub_dependence"]
     component = f"the largest component (connected group) holds {percent(largest_share, component_limit)} of members"
     if largest_share < component_limit:
         return PHASES[0], f"{component} (< {component_limit:.0%}): the network is several unconnected groups"
@@ -298,6 +319,10 @@ def phase(largest_share: float, top_connector: float, brokerage: float) -> tuple
     hub_says = "≥" if top_connector >= hub_limit else "<"
     hub = (f"the best-connected member is tied to {percent(top_connector, hub_limit)} of the other members "
            f"({hub_says} {hub_limit:.0%})")
+    depends = not math.isnan(dependence) and dependence >= dependence_limit
+    dependence_words = ("nobody" if math.isnan(dependence) else percent(dependence, dependence_limit))
+    cut_off = (f"without them {dependence_words} of the others would be cut off "
+               f"({'≥' if depends else '<'} {dependence_limit:.0%})")
     top = f"top {TOP_BROKERS:.0%} of members"
     if math.isnan(brokerage):
         broker = (f"no member lies on a shortest path between two others, so the {top} hold no brokerage "
@@ -306,8 +331,8 @@ def phase(largest_share: float, top_connector: float, brokerage: float) -> tuple
         broker_says = "≥" if brokerage >= broker_limit else "<"
         broker = (f"the {top} hold {percent(brokerage, broker_limit)} of all brokerage (betweenness) "
                   f"({broker_says} {broker_limit:.0%})")
-    if brokerage >= broker_limit and top_connector >= hub_limit:
-        return PHASES[1], f"{component}; {hub}; {broker}: one hub holds the network together"
+    if top_connector >= hub_limit and depends:
+        return PHASES[1], f"{component}; {hub}, and {cut_off}: one hub holds the network together"
     if brokerage >= broker_limit:
-        return PHASES[2], f"{component}; {hub}; {broker}: several hubs broker most paths"
-    return PHASES[3], f"{component}; {broker}: a well-connected core with a periphery, brokerage is spread"
+        return PHASES[2], f"{component}; {hub}, and {cut_off}; {broker}: several hubs broker most paths"
+    return PHASES[3], f"{component}; {cut_off}; {broker}: a well-connected core with a periphery, brokerage is spread"

@@ -26,9 +26,11 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import resource
 import shutil
 import sys
+import threading
 import time
 from graphlib import TopologicalSorter
 from pathlib import Path
@@ -536,6 +538,52 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
 
 
+class ModelMemory:
+    """The highest resident set size seen (sampled every 50 ms) while each model ran.
+
+    Instrumentation only: it wraps ``Model.execute`` to know which model is running.
+    """
+
+    def __init__(self) -> None:
+        from netpulse import transforms
+
+        self.peaks: dict[str, float] = {}
+        self._running: str | None = None
+        self._stop = threading.Event()
+        self._model = transforms.Model
+        self._original = self._model.execute
+        self._page_mb = os.sysconf("SC_PAGE_SIZE") / 2**20
+        original, tracker = self._original, self
+
+        def execute(model, con):
+            tracker._running = model.name
+            try:
+                return original(model, con)
+            finally:
+                tracker._sample()
+                tracker._running = None
+
+        self._model.execute = execute
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        name = self._running
+        if name is not None:
+            with open("/proc/self/statm") as statm:
+                rss = int(statm.read().split()[1]) * self._page_mb
+            self.peaks[name] = max(self.peaks.get(name, 0.0), rss)
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.05):
+            self._sample()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._model.execute = self._original
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--members", type=int, default=5_000)
@@ -566,9 +614,13 @@ def main(argv: list[str] | None = None) -> int:
     assert {o.status for o in report.outcomes} == {"loaded"}, report.summary()
     rss_ingest = peak_rss_mb()
     print(f"[baseline {baseline:.1f} s, ingested in {ingest_seconds:.1f} s; building]", file=sys.stderr, flush=True)
+    memory = ModelMemory()
     started = time.perf_counter()
-    result = build(settings)
-    build_seconds = time.perf_counter() - started
+    try:
+        result = build(settings)
+    finally:
+        build_seconds = time.perf_counter() - started
+        memory.close()
     rss_build = peak_rss_mb()
 
     rows = {source: sum(o.rows for o in report.outcomes if o.source == source) for source in files}
@@ -596,9 +648,10 @@ def main(argv: list[str] | None = None) -> int:
     indicator_layer = sum(seconds[n] for n in indicator_names)
     print(f"indicator layer        {indicator_layer:>12.2f} s   ({len(indicator_names)} models after core: "
           "intermediate network-period models, Python models, indicators)")
-    print("slowest models")
+    print("slowest models                                   seconds   process RSS while it ran")
     for name, value in sorted(seconds.items(), key=lambda kv: -kv[1])[:8]:
-        print(f"  {name:<44} {value:>8.2f} s")
+        rss = f"{memory.peaks[name]:>8,.0f} MB" if name in memory.peaks else "       n/a"
+        print(f"  {name:<44} {value:>8.2f} s {rss}")
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         interactions = con.execute("select count(*) from core.interactions").fetchone()[0]
         ties = con.execute("select count(*) from staging.int_network_period_ties").fetchone()[0]

@@ -52,6 +52,33 @@ def test_each_network_gets_its_latest_complete_quarter_with_no_small_numbers(set
     assert record["build_id"] and record["methodology_version"]
 
 
+@pytest.mark.parametrize("value, active, shown", [
+    (None, 30, ""), (float("nan"), 30, ""), (62.4, 30, "62"), (0.0, 30, "0"), (62.4, 7, "*"), (None, 3, ""),
+])
+def test_key_feature_scores_of_fewer_than_min_count_members_are_suppressed(value, active, shown):
+    assert Suppression().score(value, active) == shown
+
+
+def test_the_extract_carries_the_key_features_and_warning_signs_of_the_quarter(settings, tmp_path):
+    # Twelve members meet in January; only three in April-June: activity falls to 25% of its
+    # peak, a warning sign of the second quarter, whose scores describe too few members to show.
+    rows = [attendance_row("m1", "2026-01-10T10:00:00", f"m{i}@x.example") for i in range(12)]
+    rows += [attendance_row("m2", "2026-04-10T10:00:00", f"m{i}@x.example") for i in range(3)]
+    rows += [attendance_row("m3", "2026-07-10T10:00:00", f"m{i}@x.example") for i in range(3)]
+    write_csv(settings.landing, "net", "attendance", "a.csv", ATTENDANCE_HEADER, rows)
+    ingest(settings)
+    build(settings)
+    (path,) = write_quarter_extracts(settings, as_of=date(2026, 7, 15))
+    with path.open(newline="") as handle:
+        (record,) = list(csv.DictReader(handle))
+    assert record["quarter_start"] == "2026-04-01"
+    assert record["warning_signs"] == "activity falling (high, 1 quarter)"
+    scores = [record[c] for c in ("kf_shared_purpose", "kf_compelling_purpose", "kf_member_needs",
+                                  "kf_adaptive_leadership", "kf_relationships", "kf_helpful_outputs")]
+    assert set(scores) <= {"*", ""} and "*" in scores  # some evidence, all of it about 3 members
+    assert record["key_features_version"]
+
+
 def test_an_extract_from_an_earlier_build_is_reproduced_after_late_data(settings, tmp_path):
     from tests.conftest import query
 

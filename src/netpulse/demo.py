@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 from netpulse.build import latest_periods
 from netpulse.demo_data import DEMO_END, write_demo_landing
 from netpulse.extract import COUNT_COLUMNS
+from netpulse.key_features import FEATURE_COLUMNS
 from netpulse.orchestration import (
     BUILD_DAG_ID,
     EXTRACT_DAG_ID,
@@ -46,6 +47,10 @@ def run_demo(settings: Settings) -> int:
     print(warehouse_status(settings))
     with open_warehouse(settings, read_only=True) as con:
         latest = latest_periods(con, "quarter")
+        signs = con.execute(
+            "select network_id, period_start, string_agg(warning_sign || ' (' || severity || ')', ', ' "
+            "order by warning_sign) from indicators.warning_signs where grain = 'quarter' group by all").fetchall()
+    signs = {(network, f"{start:%Y-%m-%d}"): text for network, start, text in signs}
     print()
     print("latest quarter per network:")
     for row in latest.to_dict("records"):
@@ -53,11 +58,19 @@ def run_demo(settings: Settings) -> int:
         print(f"- {row['network_id']} (quarter from {row['period_start']:%Y-%m-%d}): {row['stage'].upper()}")
         print(f"    reason: {row['stage_reason']}")
         print(f"    {counts}")
+        scores = ", ".join(f"{c.removeprefix('kf_').replace('_', ' ')} {_score(row[c])}" for c in FEATURE_COLUMNS)
+        print(f"    key features (0-100, - = no evidence): {scores}")
+        key = (row["network_id"], f"{row['period_start']:%Y-%m-%d}")
+        print(f"    warning signs: {signs.get(key, 'none')}")
     print()
     print(f"funder extracts: {settings.extracts}/")
     print(f"validation results (GX Data Docs): {settings.data_docs / 'index.html'}")
     print(f"warehouse: {settings.warehouse} (tables: docs/analyst-guide.md; Airflow log: {log_path})")
     return 0
+
+
+def _score(value) -> str:
+    return "-" if value is None or value != value else str(round(value))  # NaN: no evidence
 
 
 def _export(settings: Settings) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 
 from netpulse.errors import ConfigError, NetpulseError
+from netpulse.key_features import FEATURE_COLUMNS
 from netpulse.settings import Settings
 from netpulse.stages import StageRules, load_rule_sets, load_stage_rules
 from netpulse.warehouse import open_warehouse
@@ -29,6 +30,18 @@ SUPPRESSED = "*"
 class Suppression:
     min_count: int = 8
     round_to: int = 5
+
+    def score(self, value: float | None, active_members: int) -> str:
+        """A key-feature score, shown only when it describes at least min_count active members.
+
+        A score of a network with 1 to min_count - 1 active members says something about
+        identifiable people; blank means no evidence (NULL), never 0.
+        """
+        if value is None or value != value:  # NaN
+            return ""
+        if active_members < self.min_count:
+            return SUPPRESSED
+        return str(int(round(value)))
 
     def apply(self, value: int) -> str:
         if value == 0:
@@ -81,6 +94,7 @@ def write_quarter_extracts(settings: Settings, *, as_of: date, build_id: str | N
     suppression = load_suppression(settings.network_config)
     rules = load_stage_rules()
     source = "indicators.network_period_history" if build_id else "indicators.network_period"
+    signs_source = "indicators.warning_signs_history" if build_id else "indicators.warning_signs"
     with open_warehouse(settings, read_only=True) as con:
         if build_id and not con.execute("select count(*) from meta.builds where build_id = ? and status = 'succeeded'",
                                         [build_id]).fetchone()[0]:
@@ -98,6 +112,7 @@ def write_quarter_extracts(settings: Settings, *, as_of: date, build_id: str | N
             """,
             [as_of, build_id, build_id],
         ).df()
+        signs = _warning_signs(con, signs_source, build_id)
     written = []
     for row in rows.to_dict("records"):
         folder = settings.extracts / row["network_id"]
@@ -113,10 +128,14 @@ def write_quarter_extracts(settings: Settings, *, as_of: date, build_id: str | N
             "stage_held_by_hysteresis": row["stage"] != row["evidence_stage"],
             "stage_basis": stage_basis(row["stage"], "quarter", rules, row["stage_rules_version"]),
             **{c: suppression.apply(int(row[c])) for c in COUNT_COLUMNS},
+            **{c: suppression.score(row.get(c), int(row["active_members"])) for c in FEATURE_COLUMNS},
+            "warning_signs": signs.get((row["network_id"], f"{row['period_start']:%Y-%m-%d}"), ""),
             "suppression": (f"counts 1-{suppression.min_count - 1} shown as {SUPPRESSED}, "
-                            f"others rounded to {suppression.round_to}"),
+                            f"others rounded to {suppression.round_to}; key-feature scores (0-100, blank = "
+                            f"no evidence) shown as {SUPPRESSED} below {suppression.min_count} active members"),
             "methodology_version": row["methodology_version"],
             "stage_rules_version": row["stage_rules_version"],
+            "key_features_version": row.get("key_features_version"),
             "build_id": row["build_id"],
         }
         tmp = path.with_suffix(".csv.tmp")
@@ -127,3 +146,20 @@ def write_quarter_extracts(settings: Settings, *, as_of: date, build_id: str | N
         tmp.replace(path)  # never leave a half-written extract
         written.append(path)
     return written
+
+
+def _warning_signs(con, table: str, build_id: str | None) -> dict:
+    """The warning signs of each network's quarters, in words: sign (severity, periods held)."""
+    exists = con.execute("select count(*) from information_schema.tables where table_schema || '.' || table_name = ?",
+                         [table]).fetchone()[0]
+    if not exists:  # a build from before warning signs existed
+        return {}
+    rows = con.execute(
+        f"select network_id, period_start, warning_sign, severity, periods_held from {table} "
+        "where grain = 'quarter' and (? is null or build_id = ?) order by warning_sign",
+        [build_id, build_id]).fetchall()
+    signs: dict = {}
+    for network_id, period_start, sign, severity, held in rows:
+        text = f"{sign.replace('_', ' ')} ({severity}, {held} quarter{'s' if held > 1 else ''})"
+        signs.setdefault((network_id, f"{period_start:%Y-%m-%d}"), []).append(text)
+    return {key: "; ".join(texts) for key, texts in signs.items()}

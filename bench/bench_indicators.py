@@ -631,7 +631,8 @@ def main(argv: list[str] | None = None) -> int:
     for source, count in rows.items():
         extra = {"attendance": f"; {facts['meetings']:,} meetings, {facts['webinars']} webinars",
                  "forum": f"; {facts['topics']:,} topics, {facts['reactions']:,} reactions"}.get(source, "")
-        print(f"  {source:<20} {count:>12,} rows  ({len(files[source])} files{extra})")
+        n_files = len(files[source])
+        print(f"  {source:<20} {count:>12,} rows  ({n_files} file{'s' if n_files != 1 else ''}{extra})")
     print(f"duckdb read_csv        {baseline:>12.2f} s   (baseline: DuckDB reading the same files)")
     print(f"netpulse ingest        {ingest_seconds:>12.2f} s   ({total_rows / ingest_seconds:,.0f} rows/s, "
           f"{ingest_seconds / baseline:.1f} x the baseline)")
@@ -648,7 +649,7 @@ def main(argv: list[str] | None = None) -> int:
     indicator_layer = sum(seconds[n] for n in indicator_names)
     print(f"indicator layer        {indicator_layer:>12.2f} s   ({len(indicator_names)} models after core: "
           "intermediate network-period models, Python models, indicators)")
-    print("slowest models                                   seconds   process RSS while it ran")
+    print(f"slowest models {'seconds':>41}   process RSS while it ran")
     for name, value in sorted(seconds.items(), key=lambda kv: -kv[1])[:8]:
         rss = f"{memory.peaks[name]:>8,.0f} MB" if name in memory.peaks else "       n/a"
         print(f"  {name:<44} {value:>8.2f} s {rss}")

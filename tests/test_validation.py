@@ -106,7 +106,8 @@ def indicator_frame(**changes) -> pd.DataFrame:
     row = dict(network_id="n", grain="month", period_start=pd.Timestamp("2026-01-01"), active_members=5,
                new_members=2, retained_members=3, meetings_held=1, attendances=4, forum_posts=3,
                forum_replies=1, survey_responses=0, guest_attendances=1, unmatched_identities=1,
-               stage="emerging", stage_reason="because")
+               stage="emerging", stage_reason="because", kf_shared_purpose=62.5, kf_compelling_purpose=None,
+               kf_member_needs=0.0, kf_adaptive_leadership=100.0, kf_relationships=40.0, kf_helpful_outputs=None)
     row.update(changes)
     return pd.DataFrame([row])
 
@@ -125,9 +126,15 @@ def test_the_indicator_suite_passes_consistent_rows():
     {"stage_reason": None},
     {"guest_attendances": 5},      # more guest attendances than attendances
     {"unmatched_identities": 6},   # more unmatched identities than active members
+    {"kf_relationships": 100.5},   # scores run from 0 to 100
+    {"kf_member_needs": -1.0},
 ])
 def test_the_indicator_suite_fails_inconsistent_rows(changes):
     assert not validate_frame("indicators", indicator_frame(**changes)).success
+
+
+def test_the_indicator_suite_fails_a_missing_key_feature_column():
+    assert not validate_frame("indicators", indicator_frame().drop(columns=["kf_helpful_outputs"])).success
 
 
 def test_the_indicator_suite_fails_a_duplicated_period():

@@ -1,4 +1,9 @@
-"""Docs are part of the feature: every indicator column is defined in the methodology."""
+"""Docs are part of the feature: every indicator column is defined in the methodology.
+
+The fixture warehouse is small but has every source (roster, attendance with a host, forum,
+survey), so every indicators table has rows and the long-form table has its key-feature
+component rows.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +12,55 @@ import re
 import pytest
 
 from netpulse.build import build
+from netpulse.key_features import load_key_features
 from netpulse.loading import ingest
-from tests.conftest import ATTENDANCE_HEADER, REPO, attendance_row, make_settings, query, write_csv
+from netpulse.warning_signs import load_warning_signs
+from tests.conftest import (
+    ATTENDANCE_HEADER,
+    FORUM_HEADER,
+    REPO,
+    ROSTER_HEADER,
+    SURVEY_HEADER,
+    attendance_row,
+    make_settings,
+    query,
+    write_csv,
+)
 
 METHODOLOGY = (REPO / "docs" / "methodology.md").read_text(encoding="utf-8")
 ANALYST_GUIDE = (REPO / "docs" / "analyst-guide.md").read_text(encoding="utf-8")
+
+MEMBERS = [("a", "Org1"), ("b", "Org1"), ("c", "Org2"), ("d", "Org2"), ("e", "Org3"), ("f", "Org3")]
 
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory):
     settings = make_settings(tmp_path_factory.mktemp("docs"))
-    write_csv(settings.landing, "net", "attendance", "a.csv", ATTENDANCE_HEADER,
-              [attendance_row("m1", "2026-01-15T10:00:00", "a@x.example")])
-    ingest(settings)
+    landing = settings.landing
+    write_csv(landing, "net", "roster", "r.csv", ROSTER_HEADER, [
+        [f"{m}@x.example", m.upper(), org, "acute", "nurse", "north", "false", "2025-12-01", "", ""]
+        for m, org in MEMBERS
+    ])
+    attendance = []
+    for meeting, start in (("m1", "2026-01-15T10:00:00"), ("m2", "2026-02-12T10:00:00")):
+        for m, _ in MEMBERS:
+            attendance.append(attendance_row(meeting, start, f"{m}@x.example", role="host" if m == "a" else ""))
+    write_csv(landing, "net", "attendance", "a.csv", ATTENDANCE_HEADER, attendance)
+    write_csv(landing, "net", "forum", "f.csv", FORUM_HEADER, [
+        ["p1", "", "", "a@x.example", "A", "2026-01-20T09:00:00", "topic"],
+        ["p2", "p1", "p1", "b@x.example", "B", "2026-01-20T11:00:00", "reply"],
+        ["p3", "p1", "p2", "a@x.example", "A", "2026-01-21T09:00:00", "reply"],
+        ["p4", "p1", "p2", "c@x.example", "C", "2026-01-22T09:00:00", "reaction"],
+        ["p5", "", "", "d@x.example", "D", "2026-02-03T09:00:00", "topic"],
+        ["p6", "p5", "p5", "e@x.example", "E", "2026-02-04T09:00:00", "reply"],
+    ])
+    items = [f"q{i}" for i in range(1, 7)]
+    write_csv(landing, "net", "survey", "s.csv", SURVEY_HEADER + items, [
+        [f"r{i}", "netpulse-core-v1", "2026-02-20T09:00:00", f"{m}@x.example", "true", *([str(2 + i % 3)] * 6)]
+        for i, (m, _) in enumerate(MEMBERS)
+    ])
+    report = ingest(settings)
+    assert {o.status for o in report.outcomes} == {"loaded"}
     build(settings)
     return settings
 
@@ -28,12 +69,72 @@ def defined_columns(text: str) -> set[str]:
     return set(re.findall(r"^\|\s*`([a-z_]+)`\s*\|", text, flags=re.MULTILINE))
 
 
-@pytest.mark.parametrize("table", ["network_period", "stage_transitions"])
-def test_every_indicator_column_has_a_definition_in_the_methodology(warehouse, table):
-    columns = {c for (c,) in query(warehouse, "select column_name from information_schema.columns "
-                                   "where table_schema = 'indicators' and table_name = ?", [table])}
-    assert columns
-    assert columns - defined_columns(METHODOLOGY) == set()
+def indicator_tables(settings) -> list[str]:
+    return [t for (t,) in query(settings, "select table_name from information_schema.tables "
+                                "where table_schema = 'indicators' and table_name not like '%\\_history' escape '\\' "
+                                "order by table_name")]
+
+
+def test_the_fixture_covers_every_indicators_table(warehouse):
+    for table in indicator_tables(warehouse):
+        (rows,) = query(warehouse, f"select count(*) from indicators.{table}")[0]
+        assert rows > 0, table
+    ((components,),) = query(warehouse, "select count(*) from indicators.network_indicators "
+                             "where family = 'key feature component' and value is not null")
+    ((survey,),) = query(warehouse, "select count(*) from indicators.network_indicators "
+                         "where family = 'key feature component' and evidence_kind = 'survey' and value is not null")
+    assert components > 0 and survey > 0
+
+
+def test_every_column_of_every_indicators_table_has_a_definition_in_the_methodology(warehouse):
+    tables = indicator_tables(warehouse)
+    assert {"network_period", "network_indicators", "network_structure", "network_participation",
+            "network_distinctiveness", "network_functions", "network_stages", "stage_transitions",
+            "warning_signs", "member_roles"} <= set(tables)
+    defined = defined_columns(METHODOLOGY)
+    missing = {}
+    for table in tables:
+        columns = {c for (c,) in query(warehouse, "select column_name from information_schema.columns "
+                                       "where table_schema = 'indicators' and table_name = ?", [table])}
+        assert columns, table
+        if columns - defined:
+            missing[table] = sorted(columns - defined)
+    assert missing == {}
+
+
+def test_every_indicators_table_has_its_own_section_in_the_methodology(warehouse):
+    sections = set(re.findall(r"^### indicators\.([a-z_]+)$", METHODOLOGY, flags=re.MULTILINE))
+    assert set(indicator_tables(warehouse)) - sections == set()
+
+
+def test_every_history_table_copies_its_tables_columns(warehouse):
+    for table in indicator_tables(warehouse):
+        history = f"{table}_history"
+        columns = query(warehouse, "select table_name, column_name from information_schema.columns "
+                        "where table_schema = 'indicators' and table_name in (?, ?)", [table, history])
+        own = {c for t, c in columns if t == table}
+        kept = {c for t, c in columns if t == history}
+        if table == "member_roles":
+            assert kept == set(), "member_roles keeps no history"
+        else:
+            assert own <= kept, table
+
+
+def test_every_long_form_indicator_has_a_definition_in_the_methodology(warehouse):
+    indicators = {i for (i,) in query(warehouse, "select distinct indicator from indicators.network_indicators")}
+    signals = {i.split(".", 1)[1] if i.startswith("kf_") and "." in i else i for i in indicators}
+    assert {"kf_relationships", "tie_persistence", "survey_relationships"} <= signals
+    assert signals - defined_columns(METHODOLOGY) == set()
+
+
+def test_every_configured_signal_and_sign_is_in_the_methodology():
+    config = load_key_features()
+    signals = {c.signal for f in config.features for c in f.components}
+    assert signals - defined_columns(METHODOLOGY) == set()
+    for column in config.columns:
+        assert f"`{column}`" in METHODOLOGY
+    for sign in load_warning_signs().signs:
+        assert f"| `{sign.id}` |" in METHODOLOGY, sign.id
 
 
 def test_every_analyst_table_is_in_the_guide(warehouse):

@@ -194,7 +194,8 @@ def test_a_survey_response_serves_no_function(built):
 
 
 def test_in_a_period_without_activity_functions_have_no_events_and_no_shares(built):
-    assert functions(built, "2026-03-01") == {f: (0, None) for f in FUNCTIONS[:-1]} | {"investing/providing": (None, None)}
+    expected = {f: (0, None) for f in FUNCTIONS[:-1]} | {"investing/providing": (None, None)}
+    assert functions(built, "2026-03-01") == expected
 
 
 @pytest.mark.parametrize("network, grain", [("fn", "month"), ("fn", "quarter"), ("steady", "month")])

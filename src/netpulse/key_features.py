@@ -43,7 +43,7 @@ class Component:
 
     def score(self, values: pd.Series) -> pd.Series:
         low, high = self.scale
-        return ((values.astype("float64") - low) / (high - low)).clip(0, 1) * 100
+        return ((values.astype("float64") - low) / (high - low)).clip(0, 1) * 100 + 0.0  # no -0.0
 
 
 @dataclass(frozen=True)

@@ -300,7 +300,7 @@ def describe_metric(metric: str, value: Any, metrics: dict, grain: str, window: 
 def describe_missing(metric: str) -> str:
     """Words for a metric that has no value in a period."""
     if metric in KEY_FEATURES:
-        return f"no survey evidence for {KEY_FEATURES[metric]}"
+        return f"no evidence for {KEY_FEATURES[metric]}"
     if metric == "share_of_trailing_peak":
         return "no earlier peak to compare with"
     if metric == "structural_phase":

@@ -9,25 +9,16 @@ with members as (
     select * from staging.int_member_periods_active
 ),
 
-organisations as (
-    select network_id, member_key, organisation from core.members where organisation is not null
-),
-
-ties as (
-    select network_id, grain, period_start, member_a as member_key, member_b as other
-    from staging.int_network_period_ties where in_period
-    union all
-    select network_id, grain, period_start, member_b, member_a
-    from staging.int_network_period_ties where in_period
-),
-
 bridging as (
-    select ties.network_id, ties.grain, ties.period_start, ties.member_key,
-        count(distinct other_org.organisation) filter (where other_org.organisation <> own.organisation)
-            as other_organisations,
-    from ties
-    inner join organisations as own on own.network_id = ties.network_id and own.member_key = ties.member_key
-    inner join organisations as other_org on other_org.network_id = ties.network_id and other_org.member_key = ties.other
+    -- Distinct other organisations each member is tied to in the period.
+    select network_id, grain, period_start, member_key, count(distinct organisation) as other_organisations,
+    from (
+        select network_id, grain, period_start, member_a as member_key, organisation_b as organisation
+        from staging.int_network_period_ties_across
+        union all
+        select network_id, grain, period_start, member_b, organisation_a
+        from staging.int_network_period_ties_across
+    )
     group by all
 ),
 
@@ -42,6 +33,7 @@ welcoming as (
         and members.period_start = events.period_start
         and members.member_key = posts.replied_to_member_key
         and members.is_new
+    where posts.replied_to_member_key <> posts.member_key
     group by all
 ),
 

@@ -33,6 +33,7 @@ classified as (
     left join answered
         on answered.network_id = events.network_id and answered.post_id = events.event_id
         and events.event_type in ('reply', 'reaction')
+        and answered.replied_to_member_key <> events.member_key
     left join members as target
         on target.network_id = events.network_id
         and target.grain = events.grain

@@ -19,6 +19,7 @@ select
     stages.stage,
     stages.evidence_stage,
     stages.stage_reason,
+    builds.methodology_version,
     builds.build_id,
 from stages
 cross join builds

@@ -25,6 +25,7 @@ select
     coalesce(structure.ties, 0) as ties,
     structure.density,
     structure.mean_degree,
+    structure.mean_strength,
     structure.reciprocity,
     structure.share_two_or_more_ties,
     structure.share_ties_across_organisations,

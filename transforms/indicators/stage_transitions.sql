@@ -23,6 +23,7 @@ select
     stage_reason as reason,
     stage_rules_version,
     is_current_rules,
+    methodology_version,
     build_id,
 from with_previous
 where previous_stage is distinct from stage

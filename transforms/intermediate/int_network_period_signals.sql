@@ -49,6 +49,12 @@ structure as (
     select * exclude (methodology_version, build_id) from indicators.network_structure
 ),
 
+host_roles as (
+    -- Networks whose attendance exports say who hosted: without that, hosting signals are
+    -- unknown (NULL), not "nobody hosted".
+    select distinct network_id, true as has_host_roles, from core.attendances where role in ('host', 'cohost')
+),
+
 forum_sources as (
     -- Networks that have delivered a forum export: without one, forum signals are not 0 but
     -- unknown (NULL).
@@ -57,9 +63,16 @@ forum_sources as (
 
 select
     counts.*,
-    participation.* exclude (network_id, grain, period_start),
+    participation.* exclude (network_id, grain, period_start) replace (
+        case when host_roles.has_host_roles then participation.hosts end as hosts,
+        case when host_roles.has_host_roles then participation.top_host_share end as top_host_share,
+        case when host_roles.has_host_roles then participation.host_rotation end as host_rotation
+    ),
     diversity.* exclude (network_id, grain, period_start),
-    conversation.* exclude (network_id, grain, period_start),
+    conversation.* exclude (network_id, grain, period_start) replace (
+        case when forum_sources.has_forum then coalesce(conversation.topics_opened, 0) end as topics_opened,
+        case when forum_sources.has_forum then coalesce(conversation.topics_answered, 0) end as topics_answered
+    ),
     themed.* exclude (network_id, grain, period_start),
     surveyed.* exclude (network_id, grain, period_start),
     structure.* exclude (network_id, grain, period_start),
@@ -84,3 +97,4 @@ left join staging.int_network_periods_themed as themed using (network_id, grain,
 left join staging.int_network_periods_surveyed as surveyed using (network_id, grain, period_start)
 left join structure using (network_id, grain, period_start)
 left join forum_sources using (network_id)
+left join host_roles using (network_id)

@@ -30,7 +30,7 @@ member_counts as (
 ),
 
 tie_counts as (
-    select network_id, grain, period_start, count(*) as ties,
+    select network_id, grain, period_start, count(*) as ties, sum(weight) as total_weight,
     from ties
     group by all
 ),
@@ -105,6 +105,10 @@ select
     tie_counts.ties,
     tie_counts.ties / (member_counts.members_in_graph * (member_counts.members_in_graph - 1) / 2.0) as density,
     2.0 * tie_counts.ties / member_counts.members_in_graph as mean_degree,
+    -- Weighted degree: co-attendance adds 1 per meeting attended (n-1 pairs of 1/(n-1)), a
+    -- reply 1 and a reaction 1/2 to each side; ties carried from earlier periods by a graph
+    -- decay add their decayed weight. The one structure measure that reads weights.
+    2.0 * tie_counts.total_weight / member_counts.members_in_graph as mean_strength,
     reciprocity.reciprocated_pairs / reciprocity.directed_pairs::double as reciprocity,
     member_counts.members_with_two_or_more_ties / member_counts.members_in_graph::double
         as share_two_or_more_ties,

@@ -1,7 +1,8 @@
 -- One row per network x grain x period of the spine with survey evidence: for each key
 -- feature, the mean score (1-5, favourable end 5) of the members who answered its items in
 -- the survey window (this period and the periods before it, survey_lookback periods in all),
--- each member counted once with their latest finished response. Means from fewer than
+-- from each member's latest finished response to each instrument (a member answering two
+-- instruments contributes both; a resubmission replaces the earlier response). Means from fewer than
 -- min_respondents members are NULL (too few to say anything). The response rate is
 -- respondents / members active in the same window.
 with parameters as (
@@ -34,7 +35,7 @@ latest as (
         and responses.local_date >= spine.window_start
         and responses.local_date < spine.window_end
     qualify row_number() over (
-        partition by spine.network_id, spine.grain, spine.period_start, responses.member_key
+        partition by spine.network_id, spine.grain, spine.period_start, responses.member_key, responses.instrument
         order by responses.submitted_at_utc desc, responses.response_id desc
     ) = 1
 ),
@@ -57,7 +58,7 @@ feature_means as (
 ),
 
 respondents as (
-    select network_id, grain, period_start, count(*) as survey_respondents,
+    select network_id, grain, period_start, count(distinct member_key) as survey_respondents,
     from latest
     group by all
 ),

@@ -1,0 +1,17 @@
+-- One row per tie between members of two different known organisations per network x grain x
+-- period (own interactions of the period only), with both organisations: the bridges that
+-- share_ties_across_organisations counts and connectors are recognised by.
+with organisations as (
+    select network_id, member_key, organisation from core.members where organisation is not null
+)
+
+select
+    ties.network_id, ties.grain, ties.period_start, ties.member_a, ties.member_b,
+    org_a.organisation as organisation_a,
+    org_b.organisation as organisation_b,
+from staging.int_network_period_ties as ties
+inner join organisations as org_a
+    on ties.network_id = org_a.network_id and ties.member_a = org_a.member_key
+inner join organisations as org_b
+    on ties.network_id = org_b.network_id and ties.member_b = org_b.member_key
+where ties.in_period and org_a.organisation <> org_b.organisation

@@ -50,7 +50,8 @@ Network `clinic` (no roster, no forum, no themes):
   Jan k1 ann host, bob, cat, dan.  Feb k2 ann host, bob.  Mar k3 bob host, ann, cat, dan, and
   a Zoom call hosted by dan with "Gill Guest", who has no e-mail (an unmatched identity).
   Apr k4 ann host, cat.  May k5 dan alone.  Jun k6 dan host, ann.
-  Active 4, 2, 5, 2, 1, 2.  Dips (under 75% of the previous period): Feb (recovered in Mar to
+  Active 4, 2, 5, 2, 1, 2.  Feb: ann and bob one event each -> absence factor 1 (the first
+  member already holds exactly half of the activity).  Dips (under 75% of the previous period): Feb (recovered in Mar to
   5 >= 3.6), Apr (not recovered: max(1, 2) < 4.5), May.  Adaptability looks at the periods 2
   to 11 back: Jan-Mar NULL (no dips), Apr (Jan-Feb) 1/1, May (Jan-Mar) 1/1, Jun (Jan-Apr) 1/2.
   Trace coverage: Mar 1 - 1/5 = 0.8, else 1.  Posts per active member NULL (no forum file).
@@ -303,11 +304,12 @@ def test_tier_counts(built, network, grain, period, core, regular, casual):
             for c in ("core_members", "regular_members", "casual_members")] == [core, regular, casual]
 
 
-@pytest.mark.parametrize("period, expected", [
-    ("2026-01-01", 2), ("2026-02-01", 3), ("2026-03-01", None), ("2026-04-01", 1),
+@pytest.mark.parametrize("network, period, expected", [
+    ("net", "2026-01-01", 2), ("net", "2026-02-01", 3), ("net", "2026-03-01", None), ("net", "2026-04-01", 1),
+    ("clinic", "2026-02-01", 1),  # ann and bob, one event each: the first already holds half
 ])
-def test_absence_factor_counts_and_is_null_without_activity(built, period, expected):
-    assert participation(built, "absence_factor", "net", period) == expected
+def test_absence_factor_counts_and_is_null_without_activity(built, network, period, expected):
+    assert participation(built, "absence_factor", network, period) == expected
 
 
 @pytest.mark.parametrize("period, expected", [

@@ -23,6 +23,25 @@ from netpulse.transforms import Model
 from netpulse.warehouse import registered
 from netpulse.warning_signs import WarningSignRules, detect_warning_signs
 
+# Members as integers in member-key order: the graph code sorts and indexes them, and integers
+# are several times cheaper to fetch and sort than 64-character keys; key order keeps every
+# tie-break (which of two equal members is "first") the same as on the keys themselves.
+CODED_TIES = """
+with ties as (
+    select network_id, grain, period_start, member_a, member_b from staging.int_network_period_ties
+),
+
+codes as (
+    select member_key, (dense_rank() over (order by member_key))::integer - 1 as code,
+    from (select member_a as member_key from ties union select member_b from ties)
+)
+
+select ties.network_id, ties.grain, ties.period_start, a.code as member_a, b.code as member_b,
+from ties
+inner join codes as a on a.member_key = ties.member_a
+inner join codes as b on b.member_key = ties.member_b
+"""
+
 KEY_TYPES = {"network_id": "varchar", "grain": "varchar", "period_start": "date"}
 TEXT_MEASURES = {"structural_phase", "structural_phase_rule"}
 COUNT_MEASURES = {"components"}
@@ -74,7 +93,7 @@ def python_models(build_id: str, run_id: str, built_at: datetime, rule_sets: lis
                     {"instrument": "varchar", "item": "varchar", "key_feature": "varchar"})
 
     def network_periods_connected(con: duckdb.DuckDBPyConnection) -> None:
-        measures = graph_measures(con.execute("select * from staging.int_network_period_ties").df())
+        measures = graph_measures(con.execute(CODED_TIES).df())
         types = dict(KEY_TYPES)
         for name in measures.columns:
             if name not in types:

@@ -1,17 +1,23 @@
 -- One row per tie between members of two different known organisations per network x grain x
 -- period (own interactions of the period only), with both organisations: the bridges that
 -- share_ties_across_organisations counts and connectors are recognised by.
+-- Joined one side at a time (materialised): joining both organisation lookups first lets the
+-- planner pair every member with every other member of the network before meeting the ties.
 with organisations as (
     select network_id, member_key, organisation from core.members where organisation is not null
+),
+
+one_side as materialized (
+    select ties.network_id, ties.grain, ties.period_start, ties.member_a, ties.member_b,
+        org_a.organisation as organisation_a,
+    from staging.int_network_period_ties as ties
+    inner join organisations as org_a
+        on ties.network_id = org_a.network_id and ties.member_a = org_a.member_key
+    where ties.in_period
 )
 
-select
-    ties.network_id, ties.grain, ties.period_start, ties.member_a, ties.member_b,
-    org_a.organisation as organisation_a,
-    org_b.organisation as organisation_b,
-from staging.int_network_period_ties as ties
-inner join organisations as org_a
-    on ties.network_id = org_a.network_id and ties.member_a = org_a.member_key
+select one_side.*, org_b.organisation as organisation_b,
+from one_side
 inner join organisations as org_b
-    on ties.network_id = org_b.network_id and ties.member_b = org_b.member_key
-where ties.in_period and org_a.organisation <> org_b.organisation
+    on one_side.network_id = org_b.network_id and one_side.member_b = org_b.member_key
+where one_side.organisation_a <> org_b.organisation

@@ -39,16 +39,22 @@ organisations as (
     select network_id, member_key, organisation, from core.members where organisation is not null
 ),
 
-cross_organisation as (
-    select
-        ties.network_id, ties.grain, ties.period_start,
-        count(*) as ties_with_organisations,
-        count(*) filter (where org_a.organisation <> org_b.organisation) as ties_across_organisations,
+organised as materialized (
+    -- One organisation lookup at a time (see int_network_period_ties_across).
+    select ties.network_id, ties.grain, ties.period_start, ties.member_b, org_a.organisation as organisation_a,
     from ties
     inner join organisations as org_a
         on ties.network_id = org_a.network_id and ties.member_a = org_a.member_key
+),
+
+cross_organisation as (
+    select
+        organised.network_id, organised.grain, organised.period_start,
+        count(*) as ties_with_organisations,
+        count(*) filter (where organised.organisation_a <> org_b.organisation) as ties_across_organisations,
+    from organised
     inner join organisations as org_b
-        on ties.network_id = org_b.network_id and ties.member_b = org_b.member_key
+        on organised.network_id = org_b.network_id and organised.member_b = org_b.member_key
     group by all
 ),
 

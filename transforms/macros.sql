@@ -16,3 +16,7 @@ create or replace macro period_months(grain) as
 -- Start of the period n periods after (n < 0: before) the period starting at period_start.
 create or replace macro shift_period(period_start, grain, n) as
     (period_start + to_months(n * period_months(grain)))::date;
+
+-- Start of the period of a grain ('month' or 'quarter') holding the date d.
+create or replace macro period_start_of(d, grain, start_month) as
+    case grain when 'month' then date_trunc('month', d)::date else quarter_start(d, start_month) end;

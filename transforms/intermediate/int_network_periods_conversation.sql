@@ -51,10 +51,7 @@ thread_periods as (
     select
         first_replies.*,
         by_grain.grain,
-        case by_grain.grain
-            when 'month' then date_trunc('month', first_replies.local_date)::date
-            else quarter_start(first_replies.local_date, networks.quarter_start_month)
-        end as period_start,
+        period_start_of(first_replies.local_date, by_grain.grain, networks.quarter_start_month) as period_start,
     from first_replies
     inner join networks using (network_id)
     cross join by_grain
@@ -64,10 +61,7 @@ post_periods as (
     select
         appreciated.*,
         by_grain.grain,
-        case by_grain.grain
-            when 'month' then date_trunc('month', appreciated.local_date)::date
-            else quarter_start(appreciated.local_date, networks.quarter_start_month)
-        end as period_start,
+        period_start_of(appreciated.local_date, by_grain.grain, networks.quarter_start_month) as period_start,
     from appreciated
     inner join networks using (network_id)
     cross join by_grain

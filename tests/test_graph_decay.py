@@ -83,7 +83,8 @@ def test_with_decay_earlier_ties_count_at_a_decayed_weight_for_decay_periods(dec
 
 
 def test_the_build_records_the_decay_it_used(decayed):
-    (decay, periods) = query(decayed, "select graph_decay, graph_decay_periods from staging.int_methodology_parameters")[0]
+    (decay, periods) = query(decayed, "select graph_decay, graph_decay_periods "
+                             "from staging.int_methodology_parameters")[0]
     assert (decay, periods) == (0.5, 1)
 
 

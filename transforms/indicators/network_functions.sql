@@ -25,6 +25,8 @@ classified as (
         case
             when events.event_type = 'attendance' then 'convening'
             when events.event_type = 'topic' then 'filtering'
+            -- Answering or reacting to oneself serves no one else: no function.
+            when answered.replied_to_member_key = events.member_key then null
             when coalesce(target.is_new, false) then 'community building'
             when events.event_type = 'reply' then 'facilitating'
             when events.event_type = 'reaction' then 'amplifying'
@@ -33,7 +35,6 @@ classified as (
     left join answered
         on answered.network_id = events.network_id and answered.post_id = events.event_id
         and events.event_type in ('reply', 'reaction')
-        and answered.replied_to_member_key <> events.member_key
     left join members as target
         on target.network_id = events.network_id
         and target.grain = events.grain

@@ -53,8 +53,10 @@ participation as (
 ),
 
 distinctiveness_wide as (
+    -- Measures published in two wide tables appear once here, under participation or structure.
     select network_id, grain, period_start,
-        columns(* exclude (network_id, grain, period_start, methodology_version, build_id))::double,
+        columns(* exclude (network_id, grain, period_start, methodology_version, build_id, activity_gini,
+                           absence_factor_share, reciprocity, small_world_sigma, resilience))::double,
     from indicators.network_distinctiveness
 ),
 

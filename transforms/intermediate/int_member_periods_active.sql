@@ -1,8 +1,10 @@
 -- One row per member per network x grain x period in which they were active, with what
 -- they did, their participation tier and how they relate to the previous period.
--- Tiers (FRAMEWORK.md): members are ranked by their engagement events in the period (most
--- first, ties by member key); a member is core while the activity of the members ranked
--- before them is under 80% of the period's total, regular under 95%, casual after that.
+-- Tiers (FRAMEWORK.md): a member is core while the activity of the members with more engagement
+-- events in the period than them is under 80% of the period's total, regular under 95%, casual
+-- after that (members with equal activity share a tier). The absence factor takes members
+-- most active first (equal activity in member-key order) until they hold half the activity.
+-- A survey resubmission replaces the earlier response: one event per member per instrument.
 with events as (
     select * from staging.int_engagement_events_in_periods
 ),
@@ -10,7 +12,8 @@ with events as (
 activity as (
     select
         network_id, grain, period_start, member_key,
-        count(*) as events,
+        count(*) filter (where event_type <> 'survey') + count(distinct event_id) filter (where event_type = 'survey')
+            as events,
         count(*) filter (where event_type = 'attendance') as attendances,
         count(*) filter (where event_type = 'attendance' and role in ('host', 'cohost')) as meetings_hosted,
         count(*) filter (where event_type = 'topic') as topics,
@@ -30,6 +33,11 @@ ranked as (
             order by events desc, member_key
             rows between unbounded preceding and 1 preceding
         ), 0) as activity_before,
+        coalesce(sum(events) over (
+            partition by network_id, grain, period_start
+            order by events desc
+            range between unbounded preceding and 1 preceding
+        ), 0) as activity_of_more_active,
         sum(events) over (partition by network_id, grain, period_start) as activity_total,
         min(period_start) over (partition by network_id, grain, member_key) as first_period,
     from activity
@@ -61,8 +69,8 @@ select
     surveys,
     is_unmatched,
     case
-        when activity_before < 0.80 * activity_total then 'core'
-        when activity_before < 0.95 * activity_total then 'regular'
+        when activity_of_more_active < 0.80 * activity_total then 'core'
+        when activity_of_more_active < 0.95 * activity_total then 'regular'
         else 'casual'
     end as tier,
     activity_before < 0.5 * activity_total as in_absence_factor,

@@ -1,7 +1,8 @@
 -- One row per network x grain x period with active members: diversity of the active
 -- membership (Blau index, 1 - sum of squared shares, over members whose attribute the roster
 -- gives) for organisation, sector, profession and patient/carer, and the largest
--- organisation's share of the period's activity (FRAMEWORK.md, "Distinctiveness").
+-- organisation's share of the period's activity, of all active members, organisation known or
+-- not (FRAMEWORK.md, "Distinctiveness").
 with members as (
     select * from staging.int_member_periods_active
 ),
@@ -33,13 +34,17 @@ blau as (
     select
         network_id, grain, period_start, attribute,
         1 - sum(power(members / total_members, 2)) as blau,
-        max(events / total_events) as largest_share_of_activity,
+        max(events / activity_total) as largest_share_of_activity,
     from (
         select
             *,
             sum(members) over (partition by network_id, grain, period_start, attribute)::double as total_members,
-            sum(events) over (partition by network_id, grain, period_start, attribute)::double as total_events,
         from shares
+        inner join (
+            select network_id, grain, period_start, sum(events)::double as activity_total,
+            from members
+            group by all
+        ) using (network_id, grain, period_start)
     )
     group by all
 ),

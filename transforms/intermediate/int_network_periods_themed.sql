@@ -1,7 +1,7 @@
 -- One row per network x grain x period with meetings held, for networks with priority
 -- themes configured: the share of meetings whose title mentions one of them (a trace of
--- "compelling purpose": activity on the big issues the network exists for). Matching is
--- case-insensitive on the words or phrases of meta.networks.priority_themes.
+-- "compelling purpose": activity on the big issues the network exists for). A theme matches
+-- as whole words, in any case: "falls" matches "Falls prevention", not "pitfalls".
 with networks as (
     select network_id, quarter_start_month, priority_themes from meta.networks
     where len(coalesce(priority_themes, [])) > 0
@@ -9,8 +9,10 @@ with networks as (
 
 meetings as (
     select meetings.network_id, meetings.local_date, networks.quarter_start_month,
-        len(list_filter(networks.priority_themes,
-            lambda theme: contains(lower(meetings.meeting_title), lower(theme)))) > 0 as on_priority_theme,
+        len(list_filter(networks.priority_themes, lambda theme: regexp_matches(
+            lower(meetings.meeting_title),
+            '\b' || regexp_replace(lower(theme), '([.^$*+?()\[\]{}|\\])', '\\\1', 'g') || '\b'
+        ))) > 0 as on_priority_theme,
     from core.meetings as meetings
     inner join networks using (network_id)
     where meetings.attendances > 0

@@ -229,7 +229,7 @@ def test_missing_pass_holds_when_there_is_no_evidence_and_says_so(missing_value)
     condition = Condition("kf_shared_purpose", ">=", 50, missing="pass")
     metrics = {"kf_shared_purpose": missing_value}
     assert condition.holds(metrics, "month")
-    assert condition.describe(metrics, "month", 12) == "no survey evidence for shared purpose (not required)"
+    assert condition.describe(metrics, "month", 12) == "no evidence for shared purpose (not required)"
     assert not condition.holds({"kf_shared_purpose": 40.0}, "month")  # evidence, below the threshold
 
 
@@ -247,7 +247,7 @@ def test_missing_pass_in_a_rules_file_reaches_the_reason(tmp_path):
     frame = classify(months(count=2, kf_shared_purpose=[float("nan"), 40.0]), rules)
     assert frame["evidence_stage"].tolist() == ["emerging", "pre-emergent"]
     assert frame["stage_reason"].iloc[0] == (
-        "emerging: 30 active members (≥ 1), no survey evidence for shared purpose (not required)")
+        "emerging: 30 active members (≥ 1), no evidence for shared purpose (not required)")
 
 
 # --- words for the new metrics ------------------------------------------------------------------
@@ -259,7 +259,7 @@ def test_missing_pass_in_a_rules_file_reaches_the_reason(tmp_path):
     ("kf_member_needs", 12.0, "member needs score 12 of 100"),
     ("kf_adaptive_leadership", 30.2, "adaptive leadership score 30 of 100"),
     ("kf_helpful_outputs", 0.0, "helpful outputs score 0 of 100"),
-    ("kf_helpful_outputs", float("nan"), "no survey evidence for helpful outputs"),
+    ("kf_helpful_outputs", float("nan"), "no evidence for helpful outputs"),
     ("structural_phase", "core/periphery", "structure: core/periphery"),
     ("core_members", 7.0, "7 core members"),
     ("warning_signs", 3, "3 warning signs"),

@@ -20,7 +20,8 @@ def warehouse_status(settings: Settings) -> str:
         duplicates = con.execute(
             "select path, error from meta.deliveries where status = 'duplicate' order by delivery_id").fetchall()
         last_build = con.execute(
-            "select build_id, status, finished_at, run_id, methodology_version, stage_rules_version, error "
+            "select build_id, status, finished_at, run_id, methodology_version, "
+            "concat_ws(', ', stage_rules_version, key_features_version, warning_signs_version), error "
             "from meta.builds order by finished_at desc limit 1").fetchone()
         networks = con.execute("select count(*) from meta.networks").fetchone()[0]
     lines = [

@@ -59,6 +59,7 @@ class KeyFeatureConfig:
     version: str
     survey_lookback: dict[str, int]
     min_respondents: int
+    diffusion_reach: int
     decay: float
     decay_periods: int
     features: tuple[Feature, ...]
@@ -94,6 +95,7 @@ def load_key_features(path: Path | None = None) -> KeyFeatureConfig:
             version=str(document["version"]),
             survey_lookback={grain: int(document["survey_lookback"][grain]) for grain in ("month", "quarter")},
             min_respondents=int(document["min_respondents"]),
+            diffusion_reach=int(document["diffusion_reach"]),
             decay=float(document["graph"]["decay"]),
             decay_periods=int(document["graph"]["decay_periods"]),
             features=features,
@@ -110,9 +112,10 @@ def load_key_features(path: Path | None = None) -> KeyFeatureConfig:
                                   "scale needs two different ends and weight must be positive")
     if sorted(config.columns) != sorted(FEATURE_COLUMNS):
         raise ConfigError(f"key features {path}: the features' columns must be exactly {', '.join(FEATURE_COLUMNS)}")
-    if not 0 <= config.decay < 1 or config.decay_periods < 0 or min(config.survey_lookback.values()) < 1:
+    if (not 0 <= config.decay < 1 or config.decay_periods < 0 or min(config.survey_lookback.values()) < 1
+            or config.diffusion_reach < 1):
         raise ConfigError(f"key features {path}: graph decay must be in [0, 1), decay_periods >= 0, "
-                          "survey_lookback >= 1")
+                          "survey_lookback >= 1, diffusion_reach >= 1")
     return config
 
 
@@ -123,6 +126,7 @@ def parameters_frame(config: KeyFeatureConfig) -> pd.DataFrame:
         "survey_lookback_months": config.survey_lookback["month"],
         "survey_lookback_quarters": config.survey_lookback["quarter"],
         "min_respondents": config.min_respondents,
+        "diffusion_reach": config.diffusion_reach,
         "graph_decay": config.decay,
         "graph_decay_periods": config.decay_periods if config.decay > 0 else 0,
     }])

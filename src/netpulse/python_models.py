@@ -85,7 +85,7 @@ def python_models(build_id: str, run_id: str, built_at: datetime, rule_sets: lis
     def methodology_parameters(con: duckdb.DuckDBPyConnection) -> None:
         materialise(con, "staging.int_methodology_parameters", parameters_frame(features), {
             "key_features_version": "varchar", "survey_lookback_months": "integer",
-            "survey_lookback_quarters": "integer", "min_respondents": "integer",
+            "survey_lookback_quarters": "integer", "min_respondents": "integer", "diffusion_reach": "integer",
             "graph_decay": "double", "graph_decay_periods": "integer"})
 
     def items(con: duckdb.DuckDBPyConnection) -> None:

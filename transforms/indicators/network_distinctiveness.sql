@@ -29,6 +29,8 @@ select
     signals.adaptability,
     signals.share_topics_answered as knowledge_function,
     signals.growth_rate,
+    signals.share_topics_reaching_diffusion,
+    signals.median_hours_to_diffusion,
     signals.small_world_sigma,
     signals.resilience,
     builds.methodology_version,

@@ -1,8 +1,13 @@
 -- One row per network x grain x period with forum posts: how the forum answers its members
 -- (threads answered by another member, median time to the first such reply: the knowledge
 -- function and "meets member needs") and how many posts other members appreciated with a
--- reaction (a trace of helpful outputs). A thread belongs to the period its topic was opened in.
-with networks as (
+-- reaction (a trace of helpful outputs), and how fast a new topic reaches diffusion_reach other
+-- members (rapid diffusion, seed 001). A thread belongs to the period its topic was opened in.
+with parameters as (
+    select * from staging.int_methodology_parameters
+),
+
+networks as (
     select network_id, quarter_start_month from meta.networks
 ),
 
@@ -14,12 +19,39 @@ topics as (
     select network_id, post_id, member_key, created_at_utc, local_date from posts where kind = 'topic'
 ),
 
+reached as (
+    -- When each other member first replied or reacted in the thread; the topic has reached
+    -- diffusion_reach members at the diffusion_reach-th of those moments.
+    select topics.network_id, topics.post_id, posts.member_key, min(posts.created_at_utc) as first_joined_utc,
+    from topics
+    inner join posts
+        on posts.network_id = topics.network_id
+        and posts.topic_id = topics.post_id
+        and posts.kind in ('reply', 'reaction')
+        and posts.member_key <> topics.member_key
+        and posts.created_at_utc >= topics.created_at_utc
+    group by all
+),
+
+diffusion as (
+    select reached.network_id, reached.post_id, max(reached.first_joined_utc) as reached_utc,
+    from (
+        select *, row_number() over (partition by network_id, post_id order by first_joined_utc, member_key) as nth,
+        from reached
+    ) as reached
+    cross join parameters
+    where reached.nth = parameters.diffusion_reach
+    group by all
+),
+
 first_replies as (
     select
         topics.network_id, topics.post_id, topics.local_date,
         min(replies.created_at_utc) as first_reply_utc,
         any_value(topics.created_at_utc) as opened_utc,
+        any_value(diffusion.reached_utc) as reached_utc,
     from topics
+    left join diffusion using (network_id, post_id)
     left join posts as replies
         on replies.network_id = topics.network_id
         and replies.topic_id = topics.post_id
@@ -73,6 +105,8 @@ threads as (
         count(*) as topics_opened,
         count(first_reply_utc) as topics_answered,
         median(date_diff('second', opened_utc, first_reply_utc) / 3600.0) as median_hours_to_first_reply,
+        count(reached_utc) / count(*)::double as share_topics_reaching_diffusion,
+        median(date_diff('second', opened_utc, reached_utc) / 3600.0) as median_hours_to_diffusion,
     from thread_periods
     group by all
 ),
@@ -91,6 +125,8 @@ select
     coalesce(threads.topics_answered, 0) as topics_answered,
     threads.topics_answered / nullif(threads.topics_opened, 0)::double as share_topics_answered,
     threads.median_hours_to_first_reply,
+    threads.share_topics_reaching_diffusion,
+    threads.median_hours_to_diffusion,
     appreciation.share_posts_appreciated,
 from threads
 full outer join appreciation using (network_id, grain, period_start)

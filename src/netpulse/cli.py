@@ -1,4 +1,4 @@
-"""The ``netpulse`` command line: demo, run, status, extract."""
+"""The ``netpulse`` command line: demo, run, status, identities, erase, extract."""
 
 from __future__ import annotations
 
@@ -66,6 +66,20 @@ def cmd_identities(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_erase(args: argparse.Namespace) -> int:
+    from netpulse.build import build
+    from netpulse.erasure import erase_member
+
+    settings = _settings(args)
+    report = erase_member(settings, args.network, args.email, requested_by=args.by or os.environ.get("USER"))
+    print(report.summary())
+    result = build(settings, run_id=f"erasure__{date.today():%Y%m%d}")
+    print(f"{result.summary()}: every derived table restated without them")
+    print("the landing zone still holds the member's rows in the files delivered; a file delivered again "
+          "is loaded without them, but delete or redact the originals where your retention rules require it")
+    return 0
+
+
 def cmd_extract(args: argparse.Namespace) -> int:
     from netpulse.extract import write_quarter_extracts
 
@@ -126,6 +140,13 @@ def parser() -> argparse.ArgumentParser:
     identities.add_argument("--network", help="only this network (list)")
     identities.add_argument("--by", help="who decided (default: $USER)")
     identities.set_defaults(func=cmd_identities)
+
+    erase = sub.add_parser("erase", help="remove one member from a network's data and every derived table")
+    common(erase)
+    erase.add_argument("--network", required=True, help="the network the member is erased from")
+    erase.add_argument("--email", required=True, help="an e-mail address of the member (any of theirs)")
+    erase.add_argument("--by", help="who requested or approved it (default: $USER)")
+    erase.set_defaults(func=cmd_erase)
 
     extract = sub.add_parser("extract", help="write each network's latest complete quarter as CSV")
     common(extract)

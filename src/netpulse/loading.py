@@ -330,20 +330,27 @@ def _record_delivery(con, landing_file: LandingFile, sha: str, run_id: str, outc
 
 def _insert_raw(con, source: str, frame: pd.DataFrame, delivery_id: int, network_id: str) -> None:
     columns = RAW_COLUMNS[source]
+    # A member erased from the network (meta.erasures) stays erased when a file is delivered again.
+    people = [c for c in ("email_hash", "identity_hash") if c in columns]
+    not_erased = " and ".join(
+        f"(delivery_rows.{c} is null or delivery_rows.{c} not in "
+        "(select erased_key from meta.erasures where network_id = $network))" for c in people)
     with registered(con, "delivery_rows", frame[list(columns)]):
         con.execute(
             f"insert into {RAW_TABLES[source]} (delivery_id, network_id, {', '.join(columns)}) "
-            f"select ?, ?, {', '.join(columns)} from delivery_rows",
-            [delivery_id, network_id],
+            f"select $delivery, $network, {', '.join(columns)} from delivery_rows where {not_erased}",
+            {"delivery": delivery_id, "network": network_id},
         )
 
 
 def _insert_answers(con, answers: pd.DataFrame, delivery_id: int, network_id: str) -> None:
+    # Only answers of responses that were loaded (an erased member's responses were not).
     with registered(con, "answer_rows", answers):
         con.execute(
             "insert into raw.survey_answers (delivery_id, network_id, response_id, item, answer) "
-            "select ?, ?, response_id, item, answer from answer_rows",
-            [delivery_id, network_id],
+            "select ?, ?, response_id, item, answer from answer_rows where response_id in "
+            "(select response_id from raw.survey_responses where delivery_id = ?)",
+            [delivery_id, network_id, delivery_id],
         )
 
 

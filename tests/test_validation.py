@@ -141,3 +141,35 @@ def test_the_indicator_suite_fails_a_duplicated_period():
     frame = pd.concat([indicator_frame(), indicator_frame()])
     report = validate_frame("indicators", frame)
     assert [o.expectation for o in report.failures] == ["expect_compound_columns_to_be_unique"]
+
+
+def score_rows(**changes) -> pd.DataFrame:
+    feature = dict(network_id="n", grain="month", period_start=pd.Timestamp("2026-01-01"), indicator="kf_relationships",
+                   family="key feature", key_feature="kf_relationships", component=None,
+                   evidence_kind="structure+survey", value=62.5, raw_value=62.5, weight=None, coverage=0.4)
+    part = dict(feature, indicator="kf_relationships.tie_persistence", family="key feature component",
+                component="tie_persistence", evidence_kind="structure", value=50.0, raw_value=0.4, weight=2.0,
+                coverage=0.9)
+    empty = dict(feature, indicator="kf_helpful_outputs", key_feature="kf_helpful_outputs", evidence_kind=None,
+                 value=None, raw_value=None, coverage=None)
+    rows = pd.DataFrame([feature, part, empty])
+    for column, value in changes.items():
+        rows.loc[1, column] = value
+    return rows
+
+
+def test_the_key_feature_suite_passes_scores_with_and_without_evidence():
+    assert validate_frame("key_feature_scores", score_rows()).success
+
+
+@pytest.mark.parametrize("changes", [
+    {"value": 100.5},                          # scores run from 0 to 100
+    {"coverage": 1.2},                         # a share of members
+    {"weight": 0.0},                           # weights are positive
+    {"evidence_kind": "gossip"},
+    {"family": "structure"},                   # only key-feature rows belong here
+    {"indicator": "kf_relationships"},         # the same indicator twice in a period
+    {"key_feature": None},
+])
+def test_the_key_feature_suite_fails_inconsistent_scores(changes):
+    assert not validate_frame("key_feature_scores", score_rows(**changes)).success

@@ -22,7 +22,7 @@ from netpulse.python_models import python_models
 from netpulse.settings import Settings
 from netpulse.stages import load_rule_sets, load_stage_rules
 from netpulse.transforms import run_models, sql_models
-from netpulse.validation import publish_data_docs, store_validation, validate_frame
+from netpulse.validation import ValidationReport, publish_data_docs, store_validation, validate_frame
 from netpulse.warehouse import open_warehouse
 from netpulse.warning_signs import load_warning_signs
 
@@ -67,16 +67,20 @@ def build(settings: Settings, *, run_id: str | None = None) -> BuildReport:
     with open_warehouse(settings) as con:
         last_delivery = con.execute("select max(delivery_id) from meta.deliveries").fetchone()[0]
         models = sql_models() + python_models(build_id, run_id, started_at, rule_sets, rules, features, signs)
-        validation = None
+        validations: list[tuple[ValidationReport, str, str]] = []
         model_seconds: dict[str, float] = {}
         con.execute("begin transaction")
         try:
             names = run_models(con, models, timings=model_seconds)
             periods = con.execute("select * from indicators.network_period").df()
-            validation = validate_frame("indicators", periods)
-            store_validation(con, validation, run_id=run_id, build_id=build_id)
-            if not validation.success:
-                raise BuildFailed("indicator tables failed validation: " + validation.failures_in_words())
+            for suite, (table, sql) in INDICATOR_SUITES.items():
+                validation = validate_frame(suite, periods if table == "indicators.network_period"
+                                            else con.execute(sql).df())
+                validations.append((validation, run_id, table))
+                store_validation(con, validation, run_id=run_id, build_id=build_id)
+            failed = [f"{table}: {v.failures_in_words()}" for v, _, table in validations if not v.success]
+            if failed:
+                raise BuildFailed("indicator tables failed validation: " + "; ".join(failed))
             keep_history(con)
             _record_build(con, build_id, run_id, versions, "succeeded", None, last_delivery, names, started_at)
             con.execute("commit")
@@ -84,16 +88,23 @@ def build(settings: Settings, *, run_id: str | None = None) -> BuildReport:
             con.execute("rollback")
             # The failed build's tables are gone; its record and validation results stay.
             _record_build(con, build_id, run_id, versions, "failed", str(exc), last_delivery, [], started_at)
-            if validation is not None:
+            for validation, _, _ in validations:
                 store_validation(con, validation, run_id=run_id, build_id=build_id)
             raise
         finally:
-            if validation is not None:
-                publish_data_docs([(validation, run_id, "indicators.network_period")], settings.data_docs,
-                                  run_id=run_id, part="indicators")
+            if validations:
+                publish_data_docs(validations, settings.data_docs, run_id=run_id, part="indicators")
     report = BuildReport(build_id, run_id, names, len(periods), rules.version, model_seconds)
     log.info(report.summary())
     return report
+
+
+# Expectation suites run on the build's indicator tables before anything becomes visible.
+INDICATOR_SUITES = {
+    "indicators": ("indicators.network_period", "select * from indicators.network_period"),
+    "key_feature_scores": ("indicators.network_indicators", "select * from indicators.network_indicators "
+                           "where family in ('key feature', 'key feature component')"),
+}
 
 
 # Tables whose every build is kept, tagged with its build_id, so that figures published

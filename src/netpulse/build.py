@@ -1,8 +1,9 @@
-"""A build: every transform model and the stage classifier, in one transaction.
+"""A build: every SQL model and the Python models (graph measures, key-feature scores, stage
+classifier, warning signs), in one transaction.
 
 Either the whole build becomes visible, with its indicator tables validated, or none of
-it does and the previous build stays in place. Every build is recorded with its run id,
-methodology version and stage-rules version.
+it does and the previous build stays in place. Every build is recorded with its run id and
+the versions of the methodology, stage rules, key features and warning signs it used.
 """
 
 from __future__ import annotations

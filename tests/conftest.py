@@ -99,6 +99,20 @@ def write_networks(path: Path, *entries: dict) -> Path:
     return path
 
 
+class Warehouse:
+    """The built warehouse, read through one read-only connection for the whole module."""
+
+    def __init__(self, settings):
+        self.settings = settings
+        self.con = duckdb.connect(str(settings.warehouse), read_only=True)
+
+    def query(self, sql: str, params: list | None = None) -> list[tuple]:
+        return self.con.execute(sql, params or []).fetchall()
+
+    def close(self) -> None:
+        self.con.close()
+
+
 def query(settings: Settings, sql: str, params: list | None = None) -> list[tuple]:
     con = duckdb.connect(str(settings.warehouse), read_only=True)
     try:

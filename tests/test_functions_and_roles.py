@@ -32,7 +32,6 @@ core, y missed December); in January nobody has six months yet.
 
 from __future__ import annotations
 
-import duckdb
 import pytest
 
 from netpulse.build import build
@@ -44,6 +43,7 @@ from tests.conftest import (
     ROSTER_HEADER,
     SURVEY_HEADER,
     TEST_KEY,
+    Warehouse,
     attendance_row,
     make_settings,
     write_csv,
@@ -55,20 +55,6 @@ FN = {m: f"{m}@fn.example" for m in "abcdg"}
 STEADY = {m: f"{m}@steady.example" for m in "zxy"}
 ORGANISATIONS = {"a": "Org1", "b": "Org2", "c": "Org3", "d": "Org1", "g": "Org2"}
 FUNCTIONS = ("convening", "filtering", "facilitating", "amplifying", "community building", "investing/providing")
-
-
-class Warehouse:
-    """The built warehouse, read through one read-only connection for the whole module."""
-
-    def __init__(self, settings):
-        self.settings = settings
-        self.con = duckdb.connect(str(settings.warehouse), read_only=True)
-
-    def query(self, sql: str, params: list | None = None) -> list[tuple]:
-        return self.con.execute(sql, params or []).fetchall()
-
-    def close(self) -> None:
-        self.con.close()
 
 
 def name_of(member_key: str) -> str:

@@ -65,7 +65,6 @@ from __future__ import annotations
 
 from collections import Counter
 
-import duckdb
 import numpy as np
 import pytest
 
@@ -77,6 +76,7 @@ from tests.conftest import (
     FORUM_HEADER,
     ROSTER_HEADER,
     TEST_KEY,
+    Warehouse,
     attendance_row,
     make_settings,
     write_csv,
@@ -95,20 +95,6 @@ ROSTER = {  # organisation, sector, profession, patient_or_carer
 }
 ZOOM_HEADER = ("Topic,Meeting ID,User Name,User Email,Start Time,End Time,Duration (Minutes),Participants,"
                "Name (Original Name),User Email,Join Time,Leave Time,Duration (Minutes),Guest")
-
-
-class Warehouse:
-    """The built warehouse, read through one read-only connection for the whole module."""
-
-    def __init__(self, settings):
-        self.settings = settings
-        self.con = duckdb.connect(str(settings.warehouse), read_only=True)
-
-    def query(self, sql: str, params: list | None = None) -> list[tuple]:
-        return self.con.execute(sql, params or []).fetchall()
-
-    def close(self) -> None:
-        self.con.close()
 
 
 def key(email: str) -> str:

@@ -39,7 +39,6 @@ helpful_outputs q6 q15; a generic file carries stored scores, so reverse items s
 
 from __future__ import annotations
 
-import duckdb
 import pytest
 
 from netpulse.build import build
@@ -49,6 +48,7 @@ from tests.conftest import (
     ATTENDANCE_HEADER,
     SURVEY_HEADER,
     TEST_KEY,
+    Warehouse,
     attendance_row,
     make_settings,
     write_csv,
@@ -69,20 +69,6 @@ APRIL = {"survey_shared_purpose": SP_APR, "survey_compelling_purpose": 3.7, "sur
          "survey_distributed_leadership": 3.1, "survey_relationships": 3.6, "survey_helpful_outputs": 3.7}
 NOTHING = dict.fromkeys(APRIL)
 FEBRUARY = NOTHING | {"survey_shared_purpose": SP_FEB}
-
-
-class Warehouse:
-    """The built warehouse, read through one read-only connection for the whole module."""
-
-    def __init__(self, settings):
-        self.settings = settings
-        self.con = duckdb.connect(str(settings.warehouse), read_only=True)
-
-    def query(self, sql: str, params: list | None = None) -> list[tuple]:
-        return self.con.execute(sql, params or []).fetchall()
-
-    def close(self) -> None:
-        self.con.close()
 
 
 def response(response_id: str, member: str, submitted: str, finished: bool, answers: dict[str, int] | int) -> list:

@@ -142,3 +142,30 @@ def test_every_analyst_table_is_in_the_guide(warehouse):
                    "where table_schema in ('core', 'indicators', 'meta')")
     missing = [t for (t,) in tables if t not in ANALYST_GUIDE]
     assert missing == []
+
+
+def documented_components() -> dict[str, list[tuple]]:
+    """The component tables under each '#### kf_…' heading of the methodology."""
+    tables: dict[str, list[tuple]] = {}
+    feature = None
+    for line in METHODOLOGY.splitlines():
+        heading = re.match(r"^#### (kf_[a-z_]+):", line)
+        if heading:
+            feature = heading.group(1)
+            tables[feature] = []
+        elif line.startswith("#"):
+            feature = None
+        elif feature:
+            row = re.match(r"^\| `([a-z_]+)` \| (\w+) \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \|$", line)
+            if row:
+                signal, kind, weight, low, high = row.groups()
+                tables[feature].append((signal, kind, float(weight), float(low), float(high)))
+    return tables
+
+
+def test_the_methodology_states_the_configured_components_weights_and_scales():
+    from netpulse.key_features import load_key_features
+
+    configured = {f.column: [(c.signal, c.evidence, c.weight, *c.scale) for c in f.components]
+                  for f in load_key_features().features}
+    assert documented_components() == configured

@@ -17,6 +17,8 @@ create or replace macro period_months(grain) as
 create or replace macro shift_period(period_start, grain, n) as
     (period_start + to_months(n * period_months(grain)))::date;
 
--- Start of the period of a grain ('month' or 'quarter') holding the date d.
-create or replace macro period_start_of(d, grain, start_month) as
-    case grain when 'month' then date_trunc('month', d)::date else quarter_start(d, start_month) end;
+-- The month and the quarter (quarters starting in start_month) holding the date d, as a list
+-- of {grain, period_start}: `unnest(periods_of(...), recursive := true)` puts a row in both.
+create or replace macro periods_of(d, start_month) as
+    [{'grain': 'month', 'period_start': date_trunc('month', d)::date},
+     {'grain': 'quarter', 'period_start': quarter_start(d, start_month)}];

@@ -8,12 +8,6 @@ events as (
     select * from core.engagement_events
 )
 
-select events.*, 'month' as grain, date_trunc('month', events.local_date)::date as period_start,
-from events
-union all
-select
-    events.*,
-    'quarter' as grain,
-    quarter_start(events.local_date, networks.quarter_start_month) as period_start,
+select events.*, unnest(periods_of(events.local_date, networks.quarter_start_month), recursive := true),
 from events
 inner join networks using (network_id)

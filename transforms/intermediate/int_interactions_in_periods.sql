@@ -8,12 +8,6 @@ interactions as (
     select * from core.interactions
 )
 
-select interactions.*, 'month' as grain, date_trunc('month', interactions.local_date)::date as period_start,
-from interactions
-union all
-select
-    interactions.*,
-    'quarter' as grain,
-    quarter_start(interactions.local_date, networks.quarter_start_month) as period_start,
+select interactions.*, unnest(periods_of(interactions.local_date, networks.quarter_start_month), recursive := true),
 from interactions
 inner join networks using (network_id)

@@ -43,16 +43,24 @@ ranked as (
     from activity
 ),
 
-with_previous as (
+with_neighbours as (
+    -- The same member in the previous and the next period of the grain.
     select
         ranked.*,
         previous.member_key is not null as was_active_previous,
+        coalesce(previous.meetings_hosted > 0, false) as hosted_previous,
+        following.member_key is not null as is_active_next,
     from ranked
     left join activity as previous
         on previous.network_id = ranked.network_id
         and previous.grain = ranked.grain
         and previous.member_key = ranked.member_key
         and previous.period_start = shift_period(ranked.period_start, ranked.grain, -1)
+    left join activity as following
+        on following.network_id = ranked.network_id
+        and following.grain = ranked.grain
+        and following.member_key = ranked.member_key
+        and following.period_start = shift_period(ranked.period_start, ranked.grain, 1)
 )
 
 select
@@ -76,4 +84,6 @@ select
     activity_before < 0.5 * activity_total as in_absence_factor,
     first_period = period_start as is_new,
     was_active_previous,
-from with_previous
+    hosted_previous,
+    is_active_next,
+from with_neighbours

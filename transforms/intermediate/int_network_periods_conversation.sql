@@ -75,28 +75,16 @@ appreciated as (
     group by all
 ),
 
-by_grain as (
-    select 'month' as grain union all select 'quarter'
-),
-
 thread_periods as (
-    select
-        first_replies.*,
-        by_grain.grain,
-        period_start_of(first_replies.local_date, by_grain.grain, networks.quarter_start_month) as period_start,
+    select first_replies.*, unnest(periods_of(first_replies.local_date, networks.quarter_start_month), recursive := true),
     from first_replies
     inner join networks using (network_id)
-    cross join by_grain
 ),
 
 post_periods as (
-    select
-        appreciated.*,
-        by_grain.grain,
-        period_start_of(appreciated.local_date, by_grain.grain, networks.quarter_start_month) as period_start,
+    select appreciated.*, unnest(periods_of(appreciated.local_date, networks.quarter_start_month), recursive := true),
     from appreciated
     inner join networks using (network_id)
-    cross join by_grain
 ),
 
 threads as (

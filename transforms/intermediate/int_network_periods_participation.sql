@@ -36,63 +36,39 @@ concentration as (
     group by all
 ),
 
-churned as (
-    -- Active in the previous period, not in this one: counted in the period they missed.
+from_previous as (
+    -- What the previous period's members did next, counted in the period that follows it:
+    -- churned = active then, not now; core stability = share of its core active again.
     select
-        previous.network_id, previous.grain,
-        shift_period(previous.period_start, previous.grain, 1) as period_start,
-        count(*) as churned_members,
-    from members as previous
-    left join members as current
-        on current.network_id = previous.network_id
-        and current.grain = previous.grain
-        and current.member_key = previous.member_key
-        and current.period_start = shift_period(previous.period_start, previous.grain, 1)
-    where current.member_key is null
+        network_id, grain,
+        shift_period(period_start, grain, 1) as period_start,
+        count(*) filter (where not is_active_next) as churned_members,
+        count(*) filter (where tier = 'core' and is_active_next)
+            / nullif(count(*) filter (where tier = 'core'), 0)::double as core_stability,
+        count(*) filter (where meetings_hosted > 0) as previous_hosts,
+    from members
     group by all
 ),
 
-core_kept as (
-    -- Share of the previous period's core members who are active again in this one.
-    select
-        previous.network_id, previous.grain,
-        shift_period(previous.period_start, previous.grain, 1) as period_start,
-        count(current.member_key) / count(*)::double as core_stability,
-    from members as previous
-    left join members as current
-        on current.network_id = previous.network_id
-        and current.grain = previous.grain
-        and current.member_key = previous.member_key
-        and current.period_start = shift_period(previous.period_start, previous.grain, 1)
-    where previous.tier = 'core'
+hosts_kept as (
+    select network_id, grain, period_start, count(*) as kept_hosts,
+    from members
+    where meetings_hosted > 0 and hosted_previous
     group by all
-),
-
-host_sets as (
-    select network_id, grain, period_start, member_key from members where meetings_hosted > 0
 ),
 
 rotation as (
     -- Jaccard distance between the sets of hosts of consecutive periods: 0 = the same people
     -- hosted, 1 = entirely different people. Only defined when both periods had hosts.
     select
-        current.network_id, current.grain, current.period_start,
-        1 - count(previous.member_key) / (
-            any_value(current_hosts.hosts) + any_value(previous_hosts.hosts) - count(previous.member_key)
+        concentration.network_id, concentration.grain, concentration.period_start,
+        1 - coalesce(hosts_kept.kept_hosts, 0) / (
+            concentration.hosts + from_previous.previous_hosts - coalesce(hosts_kept.kept_hosts, 0)
         )::double as host_rotation,
-    from host_sets as current
-    inner join (select network_id, grain, period_start, count(*) as hosts from host_sets group by all) as current_hosts
-        using (network_id, grain, period_start)
-    inner join (select network_id, grain, period_start, count(*) as hosts from host_sets group by all) as previous_hosts
-        on previous_hosts.network_id = current.network_id
-        and previous_hosts.grain = current.grain
-        and previous_hosts.period_start = shift_period(current.period_start, current.grain, -1)
-    left join host_sets as previous
-        on previous.network_id = current.network_id
-        and previous.grain = current.grain
-        and previous.member_key = current.member_key
-        and previous.period_start = previous_hosts.period_start
-    group by all
+    from concentration
+    inner join from_previous using (network_id, grain, period_start)
+    left join hosts_kept using (network_id, grain, period_start)
+    where concentration.hosts > 0 and from_previous.previous_hosts > 0
 )
 
 select
@@ -104,9 +80,9 @@ select
     coalesce(concentration.casual_members, 0) as casual_members,
     concentration.absence_factor,
     concentration.activity_gini,
-    coalesce(churned.churned_members, 0) as churned_members,
+    coalesce(from_previous.churned_members, 0) as churned_members,
     coalesce(concentration.reactivated_members, 0) as reactivated_members,
-    core_kept.core_stability,
+    from_previous.core_stability,
     concentration.meeting_load_per_member,
     coalesce(concentration.leaders, 0) as leaders,
     coalesce(concentration.hosts, 0) as hosts,
@@ -114,6 +90,5 @@ select
     rotation.host_rotation,
 from spine
 left join concentration using (network_id, grain, period_start)
-left join churned using (network_id, grain, period_start)
-left join core_kept using (network_id, grain, period_start)
+left join from_previous using (network_id, grain, period_start)
 left join rotation using (network_id, grain, period_start)

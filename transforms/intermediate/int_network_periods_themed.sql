@@ -19,10 +19,7 @@ meetings as (
 ),
 
 in_periods as (
-    select network_id, 'month' as grain, date_trunc('month', local_date)::date as period_start, on_priority_theme,
-    from meetings
-    union all
-    select network_id, 'quarter', quarter_start(local_date, quarter_start_month), on_priority_theme,
+    select network_id, on_priority_theme, unnest(periods_of(local_date, quarter_start_month), recursive := true),
     from meetings
 )
 

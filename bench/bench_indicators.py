@@ -28,7 +28,6 @@ import argparse
 import dataclasses
 import os
 import resource
-import shutil
 import sys
 import threading
 import time
@@ -38,6 +37,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+from bench_pipeline import bench_settings, duckdb_read_seconds  # bench/ is on the path when run
 
 NETWORK_ID = "bench-clinical"
 START = pd.Timestamp("2021-01-01")
@@ -481,16 +481,6 @@ def write_landing(landing: Path, members: int, years: int, seed: int) -> tuple[d
     return files, facts
 
 
-def duckdb_read_seconds(files: dict[str, list[Path]]) -> float:
-    started = time.perf_counter()
-    con = duckdb.connect()
-    for source, paths in files.items():
-        con.execute(f"create table {source} as select * from read_csv(?, header = true)",
-                    [[str(p) for p in paths]])
-    con.close()
-    return time.perf_counter() - started
-
-
 # ---------------------------------------------------------------- build breakdown
 
 
@@ -594,13 +584,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from netpulse.build import build
     from netpulse.loading import ingest
-    from netpulse.settings import Settings
 
-    shutil.rmtree(args.workdir, ignore_errors=True)
-    settings = dataclasses.replace(
-        Settings.from_env(), landing=args.workdir / "landing", warehouse=args.workdir / "bench.duckdb",
-        data_docs=args.workdir / "data_docs", network_config=None, hash_key="benchmark-key",
-    )
+    settings = bench_settings(args.workdir)
     started = time.perf_counter()
     files, facts = write_landing(settings.landing, args.members, args.years, args.seed)
     generate = time.perf_counter() - started

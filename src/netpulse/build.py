@@ -21,7 +21,7 @@ from netpulse.errors import NetpulseError
 from netpulse.key_features import load_key_features
 from netpulse.python_models import python_models
 from netpulse.settings import Settings
-from netpulse.stages import load_rule_sets, load_stage_rules
+from netpulse.stages import current_rules, load_rule_sets
 from netpulse.transforms import run_models, sql_models
 from netpulse.validation import ValidationReport, publish_data_docs, store_validation, validate_frame
 from netpulse.warehouse import open_warehouse
@@ -56,8 +56,8 @@ def build(settings: Settings, *, run_id: str | None = None) -> BuildReport:
     """Rebuild staging, core and indicators from the raw schema."""
     # Configuration is read before the warehouse is opened: a mistake in it fails fast and
     # names the file, with nothing written.
-    rules = load_stage_rules()
     rule_sets = load_rule_sets()
+    rules = current_rules(rule_sets)
     features = load_key_features()
     signs = load_warning_signs()
     versions = {"stage_rules_version": rules.version, "key_features_version": features.version,

@@ -18,7 +18,7 @@ import yaml
 from netpulse.errors import ConfigError, NetpulseError
 from netpulse.key_features import FEATURE_COLUMNS
 from netpulse.settings import Settings
-from netpulse.stages import StageRules, load_rule_sets, load_stage_rules
+from netpulse.stages import StageRules, current_rules, load_rule_sets, load_stage_rules
 from netpulse.warehouse import open_warehouse
 
 COUNT_COLUMNS = ("active_members", "new_members", "retained_members", "meetings_held",
@@ -61,15 +61,17 @@ def load_suppression(config: Path | None) -> Suppression:
     return rule
 
 
-def stage_basis(stage: str, grain: str, rules: StageRules | None = None, version: str | None = None) -> str:
+def stage_basis(stage: str, grain: str, rules: StageRules | None = None, version: str | None = None,
+                rule_sets: list[StageRules] | None = None) -> str:
     """The thresholds of the rule for a stage, in words, without any of the period's values.
 
     ``version`` is the rules version the period was classified with: the stage is explained
     with that version's thresholds (every version is kept in ``config/stage_rules/``), never
     with thresholds it was not classified by. Only a version no longer found is named as such.
+    ``rule_sets`` are the versions to look in (read from the folder when not given).
     """
     if version is not None and (rules is None or version != rules.version):
-        by_version = {r.version: r for r in load_rule_sets()}
+        by_version = {r.version: r for r in (rule_sets if rule_sets is not None else load_rule_sets())}
         if version in by_version:
             rules = by_version[version]
         else:
@@ -92,7 +94,8 @@ def write_quarter_extracts(settings: Settings, *, as_of: date, build_id: str | N
     identity merges or a new methodology; the file name then carries the build id.
     """
     suppression = load_suppression(settings.network_config)
-    rules = load_stage_rules()
+    rule_sets = load_rule_sets()  # once: rows from history may each name an earlier version
+    rules = current_rules(rule_sets)
     source = "indicators.network_period_history" if build_id else "indicators.network_period"
     signs_source = "indicators.warning_signs_history" if build_id else "indicators.warning_signs"
     with open_warehouse(settings, read_only=True) as con:
@@ -126,7 +129,7 @@ def write_quarter_extracts(settings: Settings, *, as_of: date, build_id: str | N
             "quarter_end": f"{row['period_end']:%Y-%m-%d}",
             "stage": row["stage"],
             "stage_held_by_hysteresis": row["stage"] != row["evidence_stage"],
-            "stage_basis": stage_basis(row["stage"], "quarter", rules, row["stage_rules_version"]),
+            "stage_basis": stage_basis(row["stage"], "quarter", rules, row["stage_rules_version"], rule_sets),
             **{c: suppression.apply(int(row[c])) for c in COUNT_COLUMNS},
             **{c: suppression.score(row.get(c), int(row["active_members"])) for c in FEATURE_COLUMNS},
             "warning_signs": signs.get((row["network_id"], f"{row['period_start']:%Y-%m-%d}"), ""),

@@ -168,6 +168,16 @@ def load_rule_sets() -> list[StageRules]:
     return [rules for _, rules in sorted(loaded.values(), key=lambda item: version_key(item[1].version))]
 
 
+def current_rules(rule_sets: list[StageRules]) -> StageRules:
+    """The current version among rules already loaded with :func:`load_rule_sets`.
+
+    A rules file's name is its version (``load_stage_rules`` refuses any other), so the current
+    version is known from its path without reading the file again.
+    """
+    version = default_rules_path().stem
+    return next(r for r in rule_sets if r.version == version)
+
+
 def load_stage_rules(path: Path | None = None) -> StageRules:
     """One rules file; by default the current version (see :func:`default_rules_path`)."""
     path = Path(path) if path is not None else default_rules_path()

@@ -85,6 +85,18 @@ class Graph:
     def largest(self) -> int:
         return int(np.bincount(self.labels).max())
 
+    @property
+    def in_largest(self) -> np.ndarray:
+        """Which members are in the largest component (the first, by label, among equals)."""
+        return self.labels == np.bincount(self.labels).argmax()
+
+    def largest_without(self, removed: np.ndarray, among: np.ndarray | None = None) -> int:
+        """Size of the largest component left among ``among`` (default everyone) once ``removed`` go."""
+        keep = np.ones(self.n, dtype=bool) if among is None else among.copy()
+        keep[removed] = False
+        _, labels = connected_components(self.adjacency[keep][:, keep], directed=False)
+        return int(np.bincount(labels).max())
+
 
 @dataclass(frozen=True)
 class ShortestPaths:
@@ -238,7 +250,7 @@ def concentration(centrality: np.ndarray) -> float:
 
 def average_path_length(graph: Graph, paths: ShortestPaths) -> float:
     """Mean distance between members of the largest component; NaN if it has fewer than two."""
-    largest = np.flatnonzero(graph.labels == np.bincount(graph.labels).argmax())
+    largest = np.flatnonzero(graph.in_largest)
     if len(largest) < 2:
         return math.nan
     sources = sample_of(largest)
@@ -274,10 +286,7 @@ def resilience(graph: Graph) -> float:
         return math.nan
     # stable sort: equal degrees are removed in member key order, so the result is reproducible
     removed = np.argsort(-graph.degree, kind="stable")[: top_count(graph.n, REMOVED_CONNECTORS)]
-    keep = np.ones(graph.n, dtype=bool)
-    keep[removed] = False
-    _, labels = connected_components(graph.adjacency[keep][:, keep], directed=False)
-    return float(np.bincount(labels).max() / graph.largest)
+    return float(graph.largest_without(removed) / graph.largest)
 
 
 def hub_dependence(graph: Graph) -> float:
@@ -287,14 +296,11 @@ def hub_dependence(graph: Graph) -> float:
     without them (a co-attended meeting where the host knows everyone, but so does everyone
     else). This is what makes a hub a hub: the network depends on it, not just knows it.
     """
-    in_largest = graph.labels == np.argmax(np.bincount(graph.labels))
+    in_largest = graph.in_largest
     if in_largest.sum() < 3:
         return math.nan
     hub = int(np.argmax(np.where(in_largest, graph.degree, -1)))  # first in key order among equals
-    keep = in_largest.copy()
-    keep[hub] = False
-    _, labels = connected_components(graph.adjacency[keep][:, keep], directed=False)
-    return float(1 - np.bincount(labels).max() / (in_largest.sum() - 1))
+    return float(1 - graph.largest_without(np.array([hub]), among=in_largest) / (in_largest.sum() - 1))
 
 
 def percent(value: float, threshold: float) -> str:

@@ -163,14 +163,15 @@ def score_features(signals: pd.DataFrame, config: KeyFeatureConfig) -> pd.DataFr
 
 def _evidence_kinds(scores: list[pd.Series], feature: Feature) -> pd.Series:
     """Per row, the kinds of evidence behind a feature score, e.g. 'structure+survey'."""
-    present = pd.DataFrame({i: s.notna() for i, s in enumerate(scores)})
-    kinds = [c.evidence for c in feature.components]
-
-    def join(row) -> str | None:
-        found = [k for k in EVIDENCE_KINDS if any(row[i] and kinds[i] == k for i in range(len(kinds)))]
-        return "+".join(found) if found else None
-
-    return present.apply(join, axis=1) if len(present) else pd.Series(dtype="object")
+    joined = pd.Series("", index=scores[0].index, dtype="object")
+    for kind in EVIDENCE_KINDS:
+        present = pd.Series(False, index=joined.index)
+        for score, component in zip(scores, feature.components, strict=True):
+            if component.evidence == kind:
+                present |= score.notna()
+        joined = joined.where(~present, joined + "+" + kind)
+    joined = joined.str.lstrip("+")
+    return joined.where(joined != "", None)
 
 
 def _rows(signals, feature, component, evidence, raw, score, weight, coverage, *, is_feature) -> pd.DataFrame:

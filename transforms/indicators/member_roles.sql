@@ -23,17 +23,9 @@ bridging as (
 ),
 
 welcoming as (
-    select members.network_id, members.grain, members.period_start, posts.member_key, count(*) as replies_to_newcomers,
-    from core.forum_posts as posts
-    inner join staging.int_engagement_events_in_periods as events
-        on events.network_id = posts.network_id and events.event_id = posts.post_id and events.event_type = 'reply'
-    inner join members
-        on members.network_id = posts.network_id
-        and members.grain = events.grain
-        and members.period_start = events.period_start
-        and members.member_key = posts.replied_to_member_key
-        and members.is_new
-    where posts.replied_to_member_key <> posts.member_key
+    select network_id, grain, period_start, member_key, count(*) as replies_to_newcomers,
+    from staging.int_forum_responses_in_periods
+    where kind = 'reply' and is_to_newcomer
     group by all
 ),
 

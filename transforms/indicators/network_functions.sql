@@ -7,16 +7,12 @@
 --   community building   replying or reacting to a member in their first active period;
 --   investing/providing  no source carries this evidence yet: NULL, never 0.
 -- share = the function's events / the period's events counted towards any function.
-with members as (
-    select network_id, grain, period_start, member_key, is_new from staging.int_member_periods_active
-),
-
-events as (
+with events as (
     select * from staging.int_engagement_events_in_periods where event_type <> 'survey'
 ),
 
-answered as (
-    select network_id, post_id, replied_to_member_key from core.forum_posts
+responses as (
+    select * from staging.int_forum_responses_in_periods
 ),
 
 classified as (
@@ -26,20 +22,17 @@ classified as (
             when events.event_type = 'attendance' then 'convening'
             when events.event_type = 'topic' then 'filtering'
             -- Answering or reacting to oneself serves no one else: no function.
-            when answered.replied_to_member_key = events.member_key then null
-            when coalesce(target.is_new, false) then 'community building'
+            when responses.is_to_self then null
+            when responses.is_to_newcomer then 'community building'
             when events.event_type = 'reply' then 'facilitating'
             when events.event_type = 'reaction' then 'amplifying'
         end as network_function,
     from events
-    left join answered
-        on answered.network_id = events.network_id and answered.post_id = events.event_id
+    left join responses
+        on responses.network_id = events.network_id
+        and responses.grain = events.grain
+        and responses.post_id = events.event_id
         and events.event_type in ('reply', 'reaction')
-    left join members as target
-        on target.network_id = events.network_id
-        and target.grain = events.grain
-        and target.period_start = events.period_start
-        and target.member_key = answered.replied_to_member_key
 ),
 
 functions as (

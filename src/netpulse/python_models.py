@@ -109,7 +109,7 @@ def python_models(build_id: str, run_id: str, built_at: datetime, rule_sets: lis
 
     def network_period_stages(con: duckdb.DuckDBPyConnection) -> None:
         periods = con.execute("select * from staging.int_network_periods_classifiable").df()
-        staged = classify_versions(periods, rule_sets, current.version) if len(periods) else pd.DataFrame()
+        staged = classify_versions(periods, rule_sets, current.version)
         materialise(con, "staging.int_network_period_stages", staged, {
             **KEY_TYPES, "stage_rules_version": "varchar", "is_current_rules": "boolean",
             "evidence_stage": "varchar", "stage": "varchar", "stage_reason": "varchar"})

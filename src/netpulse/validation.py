@@ -83,8 +83,12 @@ class ValidationReport:
 
     def as_rows(self, *, run_id: str, delivery_id: int | None = None,
                 build_id: str | None = None) -> pd.DataFrame:
+        return pd.DataFrame(self.records(run_id=run_id, delivery_id=delivery_id, build_id=build_id))
+
+    def records(self, *, run_id: str, delivery_id: int | None = None, build_id: str | None = None) -> list[dict]:
+        """One row per expectation for meta.validation_results."""
         now = datetime.now(timezone.utc).replace(tzinfo=None)
-        return pd.DataFrame([
+        return [
             {
                 "run_id": run_id, "delivery_id": delivery_id, "build_id": build_id,
                 "suite": self.suite, "expectation": o.expectation, "column_name": o.column,
@@ -95,7 +99,7 @@ class ValidationReport:
                 "validated_at": now,
             }
             for o in self.outcomes
-        ])
+        ]
 
 
 def suite_path(name: str) -> Path:
@@ -161,6 +165,102 @@ def validate_frame(suite_name: str, frame: pd.DataFrame) -> ValidationReport:
         key=lambda pair: pair[0],
     )
     return ValidationReport(suite_name, [o for _, o in outcomes], result)
+
+
+PART, ROW = "_part", "_row"
+
+
+def validate_parts(suite_name: str, frame: pd.DataFrame) -> dict[int, ValidationReport]:
+    """Validate the deliveries of one batch in one GX run; one report per delivery (``_part``).
+
+    The files of a batch share their columns (the loader groups them so), so rules about
+    columns hold or fail for all alike; a row's failure belongs to its file, reported by its
+    own line numbers. "Unique" means unique within a delivery, as when files were validated
+    one by one: the batch checks the value together with the file it is in.
+    """
+    suite = _per_delivery(load_suite(suite_name))
+    indexed = frame.reset_index(drop=True)
+    indexed[ROW] = range(len(indexed))
+    indexed = indexed.set_index(ROW, drop=False)
+    batch = _batch_definition().get_batch(batch_parameters={"dataframe": indexed})
+    result = batch.validate(suite, result_format=RESULT_FORMAT)
+    parts = indexed[PART].to_numpy()
+    lines = indexed["line_number"].to_numpy() if "line_number" in indexed.columns else indexed[ROW].to_numpy()
+    part_sizes = indexed[PART].value_counts().to_dict()
+    reports = {int(part): ValidationReport(suite_name, []) for part in part_sizes}
+    for _, outcome, rows, examples in sorted((_batch_outcome(r) for r in result.results), key=lambda x: x[0]):
+        by_part: dict[int, list[tuple[int, object]]] = {}
+        for row, example in zip(rows, examples, strict=False):
+            by_part.setdefault(int(parts[row]), []).append((int(lines[row]), example))
+        for part, report in reports.items():
+            failing = by_part.get(part, [])
+            report.outcomes.append(ExpectationOutcome(
+                expectation=outcome.expectation, column=outcome.column, description=outcome.description,
+                success=outcome.success if outcome.unexpected_count is None or outcome.error else not failing,
+                element_count=part_sizes[part] if outcome.element_count is not None else None,
+                unexpected_count=len(failing) if outcome.unexpected_count is not None else None,
+                unexpected_lines=[line for line, _ in failing],
+                unexpected_examples=[_example(e) for _, e in failing if e is not _NO_EXAMPLE][:20],
+                error=outcome.error,
+            ))
+    return reports
+
+
+_NO_EXAMPLE = object()
+
+
+def _per_delivery(suite):
+    """The suite with uniqueness checked per delivery (value and ``_part`` together)."""
+    import great_expectations as gx
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    expectations = []
+    for expectation in suite.expectations:
+        config = expectation.configuration
+        if config.type == "expect_column_values_to_be_unique":
+            kwargs = {k: v for k, v in config.kwargs.items() if k != "column"}
+            config = ExpectationConfiguration(
+                type="expect_compound_columns_to_be_unique",
+                # A missing value is the not-null rule's business, as in the per-column check.
+                kwargs={**kwargs, "column_list": [PART, config.kwargs["column"]],
+                        "ignore_row_if": "any_value_is_missing"},
+                meta={**(config.meta or {}), "netpulse_original": config.type,
+                      "netpulse_column": config.kwargs["column"]},
+                description=config.description,
+            )
+        expectations.append(config.to_domain_obj())
+    return gx.ExpectationSuite(name=suite.name, expectations=expectations, meta=suite.meta)
+
+
+def _batch_outcome(result) -> tuple[int, ExpectationOutcome, list[int], list]:
+    """One expectation's batch result, with the failing batch rows and their values."""
+    order, outcome = _outcome(result)
+    meta = result.expectation_config.meta or {}
+    if "netpulse_original" in meta:  # report the rule as the suite states it
+        outcome.expectation, outcome.column = meta["netpulse_original"], meta["netpulse_column"]
+    details = result.result or {}
+    rows = [_row(entry) for entry in details.get("unexpected_index_list") or []]
+    values = details.get("unexpected_list")
+    shows_values = "not_be_null" not in outcome.expectation and "email" not in (outcome.column or "")
+    if shows_values and values is not None and len(values) == len(rows):
+        examples = [_batch_example(v, meta) for v in values]
+    else:
+        examples = [_NO_EXAMPLE] * len(rows)
+    return order, outcome, rows, examples
+
+
+def _batch_example(value, meta):
+    # A compound (file, value) pair shows only the value, as a per-file check would.
+    if "netpulse_original" in meta and isinstance(value, dict | list | tuple):
+        items = list(value.values()) if isinstance(value, dict) else list(value)
+        return items[-1] if items else value
+    return value
+
+
+def _row(index_entry) -> int:
+    if isinstance(index_entry, dict):
+        index_entry = index_entry.get(ROW)
+    return int(index_entry)
 
 
 def _outcome(result) -> tuple[int, ExpectationOutcome]:
@@ -243,11 +343,55 @@ def publish_data_docs(reports: list[tuple[ValidationReport, str, str]], out_dir:
         return None
 
 
+def publish_run_docs(outcomes: list, failed: list[tuple[ValidationReport, str, str]], out_dir: Path,
+                     *, run_id: str) -> Path | None:
+    """One page per load run: every delivery with its status, and GX Data Docs for failing ones.
+
+    Rendering a GX page per good file cost more than loading it; a person reading a run needs
+    the list and the failures in full, and every result of every delivery is in
+    meta.validation_results.
+    """
+    if not outcomes:
+        return None
+    run_dir = out_dir / re.sub(r"[^A-Za-z0-9_.+-]", "_", run_id)
+    try:
+        docs = publish_data_docs(failed, out_dir, run_id=run_id, part="failed-deliveries") if failed else None
+        run_dir.mkdir(parents=True, exist_ok=True)
+        page = run_dir / "deliveries.html"
+        counts = ", ".join(f"{sum(o.status == s for o in outcomes):,} {s}"
+                           for s in ("loaded", "duplicate", "quarantined") if any(o.status == s for o in outcomes))
+        rows = "\n".join(
+            f"<tr class='{html.escape(o.status)}'><td>{html.escape(o.path)}</td><td>{html.escape(o.network_id)}</td>"
+            f"<td>{html.escape(o.source)}</td><td>{html.escape(o.status)}</td><td>{o.rows:,}</td>"
+            f"<td>{html.escape(o.error or '')}</td></tr>"
+            for o in sorted(outcomes, key=lambda o: (o.status != "quarantined", o.path))
+        )
+        link = (f"<p>Great Expectations results of the failing deliveries: "
+                f"<a href='{html.escape(docs.relative_to(run_dir).as_posix())}'>Data Docs</a>.</p>" if docs else "")
+        page.write_text(
+            "<!doctype html><meta charset='utf-8'><title>netpulse run " + html.escape(run_id) + "</title>"
+            "<style>body{font-family:sans-serif}td,th{border-bottom:1px solid #ccc;padding:2px 8px;text-align:left}"
+            "tr.quarantined td{font-weight:bold}</style>"
+            f"<h1>Deliveries of run {html.escape(run_id)}</h1><p>{counts}. Quarantined deliveries first, "
+            "with the reason to act on.</p>" + link +
+            "<table><tr><th>file</th><th>network</th><th>source</th><th>status</th><th>rows</th><th>reason</th></tr>"
+            f"\n{rows}\n</table>\n",
+            encoding="utf-8",
+        )
+        _write_runs_index(out_dir)
+        return page
+    except Exception as exc:
+        log.warning("could not write the run's validation page to %s: %s", run_dir, exc)
+        return None
+
+
 def _write_runs_index(out_dir: Path) -> None:
-    sites = sorted(out_dir.glob("*/*/index.html"), key=lambda p: p.stat().st_mtime, reverse=True)
+    sites = [*out_dir.glob("*/*/index.html"), *out_dir.glob("*/deliveries.html")]
+    sites.sort(key=lambda p: p.stat().st_mtime, reverse=True)
     items = "\n".join(
         f'<li><a href="{html.escape(p.relative_to(out_dir).as_posix())}">'
-        f"{html.escape(p.parent.parent.name)} ({html.escape(p.parent.name)})</a></li>"
+        + (f"{html.escape(p.parent.name)} (deliveries)" if p.name == "deliveries.html" else
+           f"{html.escape(p.parent.parent.name)} ({html.escape(p.parent.name)})") + "</a></li>"
         for p in sites
     )
     (out_dir / "index.html").write_text(

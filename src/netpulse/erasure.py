@@ -18,9 +18,9 @@ from datetime import datetime, timezone
 import duckdb
 
 from netpulse.errors import ConfigError, NetpulseError
-from netpulse.identity import MemberHasher
+from netpulse.identity import MemberHasher, check_hash_key
 from netpulse.settings import Settings
-from netpulse.warehouse import check_hash_key, open_warehouse
+from netpulse.warehouse import open_warehouse
 
 log = logging.getLogger(__name__)
 

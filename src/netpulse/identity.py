@@ -11,6 +11,8 @@ import hmac
 
 import pandas as pd
 
+from netpulse.errors import ConfigError
+
 # Stored in the warehouse so a run with a different key is refused instead of silently
 # splitting every member into a new identity.
 _KEY_CHECK_MESSAGE = b"netpulse key fingerprint"
@@ -54,3 +56,16 @@ class MemberHasher:
         lookup = {email: self.hash_one(email) for email in distinct}
         # Always text, even when every address is missing (a Discourse export has none).
         return normalised.map(lookup, na_action="ignore").astype("string")
+
+
+def check_hash_key(con, key: str) -> None:
+    """Refuse a key other than the one this warehouse's member keys were made with."""
+    fingerprint = key_fingerprint(key)
+    row = con.execute("select value from meta.settings where name = 'hash_key_fingerprint'").fetchone()
+    if row is None:
+        con.execute("insert into meta.settings values ('hash_key_fingerprint', ?)", [fingerprint])
+    elif row[0] != fingerprint:
+        raise ConfigError(
+            "NETPULSE_HASH_KEY is not the key this warehouse was built with; loading with it "
+            "would split every member into a new identity. Use the original key."
+        )

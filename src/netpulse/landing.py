@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -64,6 +65,23 @@ def format_of(source_dir: Path, path: Path) -> str:
     return GENERIC
 
 
+def _files_under(folder: Path) -> list[tuple[Path, os.stat_result]]:
+    """Every visible file below ``folder`` with its stat, in path order.
+
+    os.scandir, not Path.rglob: a run with nothing new is mostly this walk, over thousands of files.
+    """
+    found = []
+    stack = [folder]
+    while stack:
+        with os.scandir(stack.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(Path(entry.path))
+                elif entry.is_file() and not entry.name.startswith("."):
+                    found.append((Path(entry.path), entry.stat()))
+    return sorted(found, key=lambda item: item[0])
+
+
 def find_landing_files(landing: Path, sources: tuple[str, ...] = SOURCES) -> list[LandingFile]:
     """Every data file in the landing zone for the given sources, in a stable order.
 
@@ -82,15 +100,12 @@ def find_landing_files(landing: Path, sources: tuple[str, ...] = SOURCES) -> lis
                 continue
             if source_dir.name not in sources:
                 continue
-            for path in sorted(source_dir.rglob("*")):
-                if not path.is_file() or path.name.startswith("."):
-                    continue
+            for path, stat in _files_under(source_dir):
                 export_format = format_of(source_dir, path)
                 suffixes = FORMAT_SUFFIXES[export_format]
                 if path.suffix.lower() not in suffixes:
                     log.warning("ignoring %s: %s files are read from %s", path, export_format, ", ".join(suffixes))
                     continue
-                stat = path.stat()
                 found.append(
                     LandingFile(
                         path=path,

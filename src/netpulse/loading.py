@@ -22,15 +22,15 @@ import pandas as pd
 
 from netpulse.errors import DeliveryRejected, UnknownNetwork
 from netpulse.formats import FORMATS, read_rows, tidy_cells, type_delivery, vendor_frame
-from netpulse.identity import MemberHasher
+from netpulse.identity import MemberHasher, check_hash_key
 from netpulse.instruments import default_instrument, find_instrument
 from netpulse.landing import FORMATS_BY_SOURCE, GENERIC, SOURCES, LandingFile, find_landing_files
-from netpulse.networks import Network, default_network, load_networks
+from netpulse.networks import Network, default_network, load_networks, store_networks, stored_networks
 from netpulse.progress import Progress
 from netpulse.settings import Settings
 from netpulse.validation import PART, ValidationReport, publish_run_docs, validate_frame, validate_parts
 from netpulse.vendors import ParseOptions
-from netpulse.warehouse import check_hash_key, known_networks, open_warehouse, registered, upsert_networks
+from netpulse.warehouse import open_warehouse, registered
 
 log = logging.getLogger(__name__)
 
@@ -94,11 +94,11 @@ def new_run_id(prefix: str = "manual") -> str:
 def resolve_networks(settings: Settings, con: duckdb.DuckDBPyConnection,
                      found: list[LandingFile]) -> dict[str, Network]:
     """Configured networks, plus defaults for networks that only exist in the landing zone."""
-    networks = known_networks(con)
+    networks = stored_networks(con)
     networks.update(load_networks(settings.network_config))
     for network_id in sorted({f.network_id for f in found} - networks.keys()):
         networks[network_id] = default_network(network_id)
-    upsert_networks(con, list(networks.values()))
+    store_networks(con, list(networks.values()))
     return networks
 
 

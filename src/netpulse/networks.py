@@ -9,9 +9,11 @@ from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import pandas as pd
 import yaml
 
 from netpulse.errors import ConfigError
+from netpulse.warehouse import registered
 
 log = logging.getLogger(__name__)
 
@@ -135,3 +137,40 @@ def default_network(network_id: str) -> Network:
         network_id, DEFAULT_TIMEZONE, DEFAULT_QUARTER_START_MONTH,
     )
     return Network(network_id=network_id, name=network_id, configured=False)
+
+
+def stored_networks(con) -> dict[str, Network]:
+    """The networks recorded in the warehouse (meta.networks)."""
+    rows = con.execute(
+        "select network_id, name, type, programme, started_on, timezone, quarter_start_month, configured, "
+        "coalesce(priority_themes, []) from meta.networks"
+    ).fetchall()
+    return {r[0]: Network(*r[:8], priority_themes=tuple(r[8])) for r in rows}
+
+
+def store_networks(con, networks: list[Network]) -> None:
+    """Record networks that are new or changed, in one statement.
+
+    Unchanged networks keep their row and its updated_at: a build reads that time to know
+    which networks' configuration changed, so rewriting every row each run would rebuild all.
+    """
+    stored = stored_networks(con)
+    changed = [n for n in networks if stored.get(n.network_id) != n]
+    if not changed:
+        return
+    rows = pd.DataFrame([{
+        "network_id": n.network_id, "name": n.name, "type": n.type, "programme": n.programme,
+        "started_on": n.started_on, "timezone": n.timezone, "quarter_start_month": n.quarter_start_month,
+        "configured": n.configured, "priority_themes": list(n.priority_themes),
+    } for n in changed])
+    with registered(con, "network_rows", rows):
+        con.execute(
+            """
+            insert or replace into meta.networks by name
+            select network_id::varchar as network_id, name::varchar as name, type::varchar as type,
+                programme::varchar as programme, started_on::date as started_on, timezone::varchar as timezone,
+                quarter_start_month::integer as quarter_start_month, configured::boolean as configured,
+                priority_themes::varchar[] as priority_themes, now()::timestamp as updated_at
+            from network_rows
+            """
+        )

@@ -1,4 +1,8 @@
-"""The DuckDB warehouse: opening it safely and creating its tables."""
+"""The DuckDB warehouse: opening it safely and creating its tables.
+
+This layer serves the others and imports none of them: what is stored about networks or
+members is written by the modules that own those ideas.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +16,6 @@ from typing import Iterator
 import duckdb
 
 from netpulse.errors import ConfigError, WarehouseLocked
-from netpulse.identity import key_fingerprint
-from netpulse.networks import Network
 from netpulse.settings import Settings, project_path
 
 log = logging.getLogger(__name__)
@@ -86,38 +88,3 @@ def apply_ddl(con: duckdb.DuckDBPyConnection) -> None:
     """Create schemas and tables; every statement is idempotent."""
     for ddl_file in sorted(project_path("warehouse").glob("*.sql")):
         con.execute(ddl_file.read_text(encoding="utf-8"))
-
-
-def check_hash_key(con: duckdb.DuckDBPyConnection, key: str) -> None:
-    """Refuse a key other than the one this warehouse's member keys were made with."""
-    fingerprint = key_fingerprint(key)
-    row = con.execute("select value from meta.settings where name = 'hash_key_fingerprint'").fetchone()
-    if row is None:
-        con.execute("insert into meta.settings values ('hash_key_fingerprint', ?)", [fingerprint])
-    elif row[0] != fingerprint:
-        raise ConfigError(
-            "NETPULSE_HASH_KEY is not the key this warehouse was built with; loading with it "
-            "would split every member into a new identity. Use the original key."
-        )
-
-
-def upsert_networks(con: duckdb.DuckDBPyConnection, networks: list[Network]) -> None:
-    for n in networks:
-        con.execute(
-            """
-            insert or replace into meta.networks by name
-            select ? as network_id, ? as name, ? as type, ? as programme, ?::date as started_on,
-                ? as timezone, ? as quarter_start_month, ? as configured, ?::varchar[] as priority_themes,
-                now()::timestamp as updated_at
-            """,
-            [n.network_id, n.name, n.type, n.programme, n.started_on, n.timezone,
-             n.quarter_start_month, n.configured, list(n.priority_themes)],
-        )
-
-
-def known_networks(con: duckdb.DuckDBPyConnection) -> dict[str, Network]:
-    rows = con.execute(
-        "select network_id, name, type, programme, started_on, timezone, quarter_start_month, configured, "
-        "coalesce(priority_themes, []) from meta.networks"
-    ).fetchall()
-    return {r[0]: Network(*r[:8], priority_themes=tuple(r[8])) for r in rows}

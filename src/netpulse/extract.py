@@ -90,8 +90,9 @@ def write_quarter_extracts(settings: Settings, *, as_of: date, build_id: str | N
     """For each network, write its latest quarter that ended before ``as_of``.
 
     With ``build_id``, the figures are those that build published (from the history
-    tables), so an extract sent to a funder can be reproduced exactly after late data,
-    identity merges or a new methodology; the file name then carries the build id.
+    tables: each network's rows from the latest build up to that one that built it), so an
+    extract sent to a funder can be reproduced exactly after late data, identity merges or a
+    new methodology; the file name then carries the build id.
     """
     suppression = load_suppression(settings.network_config)
     rule_sets = load_rule_sets()  # once: rows from history may each name an earlier version
@@ -109,7 +110,8 @@ def write_quarter_extracts(settings: Settings, *, as_of: date, build_id: str | N
             from {source} as p
             inner join meta.networks as n using (network_id)
             where p.grain = 'quarter' and p.period_start + interval 3 month <= ?
-                and (? is null or p.build_id = ?)
+                and (? is null or (p.network_id, p.build_id) in (
+                    select (network_id, build_id) from meta.network_builds_as_of(?)))
             qualify p.period_start = max(p.period_start) over (partition by p.network_id)
             order by p.network_id
             """,
@@ -159,7 +161,8 @@ def _warning_signs(con, table: str, build_id: str | None) -> dict:
         return {}
     rows = con.execute(
         f"select network_id, period_start, warning_sign, severity, periods_held from {table} "
-        "where grain = 'quarter' and (? is null or build_id = ?) order by warning_sign",
+        "where grain = 'quarter' and (? is null or (network_id, build_id) in ("
+        "select (network_id, build_id) from meta.network_builds_as_of(?))) order by warning_sign",
         [build_id, build_id]).fetchall()
     signs: dict = {}
     for network_id, period_start, sign, severity, held in rows:

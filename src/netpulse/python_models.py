@@ -70,7 +70,8 @@ def instrument_items() -> pd.DataFrame:
 
 
 def python_models(build_id: str, run_id: str, built_at: datetime, rule_sets: list[StageRules],
-                  current: StageRules, features: KeyFeatureConfig, signs: WarningSignRules) -> list[Model]:
+                  current: StageRules, features: KeyFeatureConfig, signs: WarningSignRules,
+                  workers: int = 1) -> list[Model]:
     def build_context(con: duckdb.DuckDBPyConnection) -> None:
         context = pd.DataFrame([{
             "build_id": build_id, "run_id": run_id, "methodology_version": METHODOLOGY_VERSION,

@@ -43,6 +43,8 @@ class Settings:
     hash_key: str | None
     lock_attempts: int
     lock_wait_seconds: float
+    # Processes for the build's per-network Python models and DuckDB's threads (NETPULSE_WORKERS).
+    workers: int = os.cpu_count() or 1
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":
@@ -59,6 +61,7 @@ class Settings:
             hash_key=env.get("NETPULSE_HASH_KEY") or None,
             lock_attempts=int(env.get("NETPULSE_LOCK_ATTEMPTS", "6")),
             lock_wait_seconds=float(env.get("NETPULSE_LOCK_WAIT_SECONDS", "0.5")),
+            workers=max(1, int(env.get("NETPULSE_WORKERS") or os.cpu_count() or 1)),
         )
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)

@@ -17,6 +17,7 @@ from typing import Callable
 import duckdb
 
 from netpulse.errors import ConfigError
+from netpulse.progress import Progress
 from netpulse.settings import project_path
 
 # folder -> (schema, materialisation)
@@ -78,10 +79,11 @@ def ordered(models: list[Model]) -> list[Model]:
 
 
 def run_models(con: duckdb.DuckDBPyConnection, models: list[Model], root: Path | None = None,
-               timings: dict[str, float] | None = None) -> list[str]:
-    """Run every model on an open transaction; return their names in the order run.
+               timings: dict[str, float] | None = None, progress: Progress | None = None) -> list[str]:
+    """Run every model in the current catalog; return their names in the order run.
 
-    ``timings``, when given, receives each model's wall-clock seconds (for the benchmark).
+    ``timings``, when given, receives each model's wall-clock seconds (for the benchmark);
+    ``progress`` advances by one per model ("models 12 of 52").
     """
     root = root or project_path("transforms")
     macros = root / "macros.sql"
@@ -98,4 +100,6 @@ def run_models(con: duckdb.DuckDBPyConnection, models: list[Model], root: Path |
         names.append(model.name)
         if timings is not None:
             timings[model.name] = time.perf_counter() - started
+        if progress is not None:
+            progress.advance(label=model.name)
     return names

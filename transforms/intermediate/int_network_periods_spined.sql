@@ -20,7 +20,7 @@ bounds as (
 ),
 
 latest as (
-    select max(local_date) as last_date from events
+    select last_date from staging.int_latest_activity
 ),
 
 months as (

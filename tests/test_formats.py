@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 
 from netpulse.errors import DeliveryRejected
-from netpulse.formats import FORMATS, parse_timestamps, read_delivery, type_delivery
+from netpulse.formats import parse_timestamps, read_delivery, type_delivery
 from netpulse.identity import MemberHasher, normalise_email
+from netpulse.sources import FORMATS
 from tests.conftest import ATTENDANCE_HEADER, ROSTER_HEADER, SURVEY_HEADER, write_csv
 
 

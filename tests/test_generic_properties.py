@@ -10,8 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from netpulse.errors import DeliveryRejected
-from netpulse.formats import FORMATS, read_delivery, type_delivery
+from netpulse.formats import read_delivery, type_delivery
 from netpulse.identity import MemberHasher
+from netpulse.sources import FORMATS
 from tests.conftest import ATTENDANCE_HEADER
 
 GOOD = ("\n".join([

@@ -10,9 +10,10 @@ import pytest
 
 from netpulse import validation
 from netpulse.errors import ConfigError
-from netpulse.formats import FORMATS, read_delivery, type_delivery
+from netpulse.formats import read_delivery, type_delivery
 from netpulse.identity import MemberHasher
 from netpulse.settings import project_path
+from netpulse.sources import FORMATS
 from netpulse.validation import load_suite, suite_names, validate_frame
 from tests.conftest import ATTENDANCE_HEADER, FORUM_HEADER, ROSTER_HEADER, SURVEY_HEADER, write_csv
 

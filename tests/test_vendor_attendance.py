@@ -21,7 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from netpulse.errors import DeliveryRejected
-from netpulse.formats import FORMATS, read_delivery
+from netpulse.formats import read_delivery
+from netpulse.sources import FORMATS
 from netpulse.vendors import ParseOptions, signin, teams, zoom
 
 FIXTURES = Path(__file__).parent / "fixtures" / "vendors"

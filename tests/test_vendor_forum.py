@@ -19,8 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from netpulse.errors import DeliveryRejected
-from netpulse.formats import FORMATS, read_delivery, type_delivery, vendor_frame
+from netpulse.formats import read_delivery, type_delivery, vendor_frame
 from netpulse.identity import MemberHasher
+from netpulse.sources import FORMATS
 from netpulse.vendors import ParseOptions, discourse, slack
 
 FIXTURES = Path(__file__).parent / "fixtures" / "vendors"

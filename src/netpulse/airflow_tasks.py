@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime, timedelta
 
-from netpulse.landing import SOURCES
+from netpulse.sources import SOURCES
 
 log = logging.getLogger(__name__)
 

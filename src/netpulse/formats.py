@@ -19,6 +19,7 @@ import pandas as pd
 
 from netpulse.errors import DeliveryRejected
 from netpulse.identity import MemberHasher, normalise_email, normalise_emails
+from netpulse.sources import SourceFormat
 from netpulse.vendors import IDENTITY_COLUMNS
 from netpulse.vendors.common import decode_text, sniff_delimiter
 
@@ -28,44 +29,6 @@ OFFSET_SUFFIX = r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)? ?(?:[Zz]|[+-]\d{2}(?::?\d{2})
 TRUE_WORDS = {"true", "1", "yes", "y", "t"}
 FALSE_WORDS = {"false", "0", "no", "n", "f"}
 LIKERT_VALUES = {"1", "2", "3", "4", "5"}
-
-
-@dataclass(frozen=True)
-class SourceFormat:
-    source: str
-    required: tuple[str, ...]
-    timestamps: tuple[str, ...] = ()
-    dates: tuple[str, ...] = ()
-    # In a survey every column beyond the required ones is an item, except these (read
-    # as identity, not answers, and ignored); other sources ignore all extra columns.
-    not_items: tuple[str, ...] = ()
-
-
-FORMATS = {
-    "attendance": SourceFormat(
-        "attendance",
-        ("meeting_id", "meeting_title", "meeting_start", "meeting_end", "email", "name",
-         "joined_at", "left_at", "role", "status"),
-        timestamps=("meeting_start", "meeting_end", "joined_at", "left_at"),
-    ),
-    "forum": SourceFormat(
-        "forum",
-        ("post_id", "topic_id", "reply_to_post_id", "email", "name", "created_at", "kind"),
-        timestamps=("created_at",),
-    ),
-    "survey": SourceFormat(
-        "survey",
-        ("response_id", "instrument", "submitted_at", "email", "finished"),
-        timestamps=("submitted_at",),
-        not_items=("name",),
-    ),
-    "roster": SourceFormat(
-        "roster",
-        ("email", "name", "organisation", "sector", "profession", "region",
-         "patient_or_carer", "joined_on", "left_on", "other_emails"),
-        dates=("joined_on", "left_on"),
-    ),
-}
 
 
 @dataclass

@@ -10,29 +10,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from netpulse.networks import NETWORK_ID_PATTERN
+from netpulse.sources import FORMAT_SUFFIXES, GENERIC, SOURCES
 
 log = logging.getLogger(__name__)
-
-SOURCES = ("roster", "attendance", "forum", "survey")
-GENERIC = "generic"
-# Vendor export formats, by the source they feed, and the file suffixes each is read from.
-FORMATS_BY_SOURCE = {
-    "attendance": ("zoom", "teams", "signin"),
-    "forum": ("discourse", "slack"),
-    "survey": ("qualtrics", "msforms"),
-    "roster": (),
-}
-FORMAT_SUFFIXES = {
-    GENERIC: (".csv",),
-    "zoom": (".csv",),
-    "teams": (".csv", ".tsv", ".txt"),
-    "signin": (".csv", ".xlsx"),
-    "discourse": (".json",),
-    "slack": (".zip",),
-    "qualtrics": (".csv", ".tsv"),
-    "msforms": (".xlsx",),
-}
-
 
 @dataclass(frozen=True)
 class LandingFile:

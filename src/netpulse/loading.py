@@ -21,35 +21,19 @@ import numpy as np
 import pandas as pd
 
 from netpulse.errors import DeliveryRejected, UnknownNetwork
-from netpulse.formats import FORMATS, read_rows, tidy_cells, type_delivery, vendor_frame
+from netpulse.formats import read_rows, tidy_cells, type_delivery, vendor_frame
 from netpulse.identity import MemberHasher, check_hash_key
 from netpulse.instruments import default_instrument, find_instrument
-from netpulse.landing import FORMATS_BY_SOURCE, GENERIC, SOURCES, LandingFile, find_landing_files
+from netpulse.landing import LandingFile, find_landing_files
 from netpulse.networks import Network, default_network, load_networks, store_networks, stored_networks
 from netpulse.progress import Progress
 from netpulse.settings import Settings
+from netpulse.sources import FORMATS, FORMATS_BY_SOURCE, GENERIC, REGISTRY, SOURCES
 from netpulse.validation import PART, ValidationReport, publish_run_docs, validate_frame, validate_parts
 from netpulse.vendors import ParseOptions
 from netpulse.warehouse import open_warehouse, registered
 
 log = logging.getLogger(__name__)
-
-# Columns written to each raw table, in table order after delivery_id and network_id.
-VENDOR_IDENTITY = ("source_system", "source_user_id", "display_name", "is_guest", "identity_hash")
-RAW_COLUMNS = {
-    "attendance": ("line_number", "meeting_id", "meeting_title", "meeting_start", "meeting_end",
-                   "email", "email_hash", "name", "joined_at", "left_at", "role", "status", *VENDOR_IDENTITY),
-    "forum": ("line_number", "post_id", "topic_id", "reply_to_post_id", "email", "email_hash",
-              "name", "created_at", "kind", *VENDOR_IDENTITY),
-    "survey": ("line_number", "response_id", "instrument", "submitted_at", "email",
-               "email_hash", "finished", *VENDOR_IDENTITY),
-    "roster": ("line_number", "email", "email_hash", "name", "organisation", "sector",
-               "profession", "region", "patient_or_carer", "joined_on", "left_on",
-               "other_emails", "other_email_hashes"),
-}
-RAW_TABLES = {"attendance": "raw.attendance", "forum": "raw.forum",
-              "survey": "raw.survey_responses", "roster": "raw.roster"}
-
 
 @dataclass
 class DeliveryOutcome:
@@ -513,7 +497,7 @@ def _insert_raw(con, group: _Typed) -> None:
     loaded = _loaded_parts(group)
     if not loaded:
         return
-    columns = RAW_COLUMNS[group.source]
+    columns = REGISTRY[group.source].raw_columns
     rows = _with_delivery(group.frame, loaded)[["delivery_id", "network_id", *columns]]
     # A member erased from the network (meta.erasures) stays erased when a file is delivered again.
     people = [c for c in ("email_hash", "identity_hash") if c in columns]
@@ -521,7 +505,7 @@ def _insert_raw(con, group: _Typed) -> None:
         f"not exists (select 1 from meta.erasures as e where e.network_id = r.network_id "
         f"and e.erased_key = r.{c})" for c in people)
     with registered(con, "delivery_rows", rows):
-        con.execute(f"insert into {RAW_TABLES[group.source]} (delivery_id, network_id, {', '.join(columns)}) "
+        con.execute(f"insert into {REGISTRY[group.source].raw_table} (delivery_id, network_id, {', '.join(columns)}) "
                     f"select delivery_id, network_id, {', '.join(columns)} from delivery_rows as r "
                     f"where {not_erased}")
 

@@ -13,6 +13,7 @@ import pandas as pd
 import yaml
 
 from netpulse.errors import ConfigError
+from netpulse.sources import FORMAT_SUFFIXES, SOURCES
 from netpulse.warehouse import registered
 
 log = logging.getLogger(__name__)
@@ -85,8 +86,6 @@ SOURCE_OPTION_NAMES = ("date_order", "timezone", "instrument")
 
 def _source_options(sources: dict, where: str) -> dict:
     """Validate the per-source options: keys "<source>" or "<source>/<format>"."""
-    from netpulse.landing import FORMAT_SUFFIXES, SOURCES
-
     if not isinstance(sources, dict):
         raise ConfigError(f"{where}: sources must map '<source>' or '<source>/<format>' to options")
     for key, options in sources.items():

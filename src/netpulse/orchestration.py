@@ -15,8 +15,8 @@ from datetime import datetime
 from pathlib import Path
 
 from netpulse.airflow_tasks import WAREHOUSE_POOL
-from netpulse.landing import SOURCES
 from netpulse.settings import Settings, project_path
+from netpulse.sources import SOURCES
 
 INGEST_DAG_IDS = tuple(f"netpulse_ingest_{source}" for source in SOURCES)
 BUILD_DAG_ID = "netpulse_build"

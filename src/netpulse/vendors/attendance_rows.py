@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from netpulse.errors import DeliveryRejected
-from netpulse.formats import FORMATS
+from netpulse.sources import FORMATS
 from netpulse.vendors import IDENTITY_COLUMNS
 from netpulse.vendors.common import read_table
 

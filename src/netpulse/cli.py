@@ -158,6 +158,8 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="netpulse: %(levelname)s: %(message)s")
+    # Off a terminal (cron, CI, a pipe) progress is one log line per step: keep those visible.
+    logging.getLogger("netpulse.progress").setLevel(logging.INFO)
     args = parser().parse_args(argv)
     try:
         return args.func(args)

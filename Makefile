@@ -23,11 +23,13 @@ test: $(INSTALLED)
 clean:
 	rm -rf var warehouse/*.duckdb warehouse/*.duckdb.wal
 
-# Figures, not assertions: EVENTS=10000000 for the full-scale run; MEMBERS and YEARS size the
-# one large network whose indicator-layer build bench_indicators.py times.
-EVENTS ?= 1000000
+# Figures, not assertions. SHAPES are the landing zones bench_pipeline.py times `netpulse run` on
+# (1M, 10M, small = 20 networks and 50,000 events, or a number of events such as 300k), e.g.
+# `make bench SHAPES=1M`; MEMBERS and YEARS size the one large network whose indicator-layer build
+# bench_indicators.py times.
+SHAPES ?= 1M 10M
 MEMBERS ?= 5000
 YEARS ?= 5
 bench: $(INSTALLED)
-	$(PY) bench/bench_pipeline.py --events $(EVENTS)
+	$(PY) bench/bench_pipeline.py --shapes $(SHAPES)
 	$(PY) bench/bench_indicators.py --members $(MEMBERS) --years $(YEARS)

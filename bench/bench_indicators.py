@@ -37,7 +37,8 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
-from bench_pipeline import bench_settings, duckdb_read_seconds  # bench/ is on the path when run
+from bench_pipeline import bench_settings  # bench/ is on the path when run
+from duckdb_typed_read import duckdb_read_seconds
 
 NETWORK_ID = "bench-clinical"
 START = pd.Timestamp("2021-01-01")
@@ -618,7 +619,7 @@ def main(argv: list[str] | None = None) -> int:
                  "forum": f"; {facts['topics']:,} topics, {facts['reactions']:,} reactions"}.get(source, "")
         n_files = len(files[source])
         print(f"  {source:<20} {count:>12,} rows  ({n_files} file{'s' if n_files != 1 else ''}{extra})")
-    print(f"duckdb read_csv        {baseline:>12.2f} s   (baseline: DuckDB reading the same files)")
+    print(f"duckdb typed read      {baseline:>12.2f} s   (baseline: DuckDB reading the same files)")
     print(f"netpulse ingest        {ingest_seconds:>12.2f} s   ({total_rows / ingest_seconds:,.0f} rows/s, "
           f"{ingest_seconds / baseline:.1f} x the baseline)")
     print(f"netpulse build         {build_seconds:>12.2f} s   ({len(result.models)} models, "

@@ -1,100 +1,71 @@
-"""Benchmark: N engagement events end to end, against DuckDB's own time to read the same files.
+"""Benchmark: `netpulse run` on the shape users have, against DuckDB's own typed read and plain pandas.
 
-Writes a synthetic landing zone (one network, attendance and forum deliveries of at most
-500,000 rows each), then times:
-  1. DuckDB alone reading every file into a table (the baseline: read_csv, all columns);
-  2. netpulse ingest (read, type, hash, validate with GX, load: one transaction per file);
-  3. netpulse build (every SQL model, the stage classifier, indicator validation).
-Prints the figures and the ratio of netpulse's end-to-end time to the baseline.
+For each shape, writes a landing zone of many small generic CSV deliveries (bench/landing_shape.py:
+200 networks of 20-300 members, five years, 16 files a network) and measures, each step as its
+own process (wall seconds and that process's peak RSS):
 
-    python bench/bench_pipeline.py --events 1000000 --members 5000 --years 5
+  DuckDB typed read      DuckDB alone reading every file of each source into a typed table: the limit;
+  netpulse full run      `netpulse run` into an empty warehouse;
+  one new file           `netpulse run` after one new attendance file of ~50 rows;
+  nothing new            `netpulse run` again;
+  pandas core counts     bench/pandas_core_counts.py, the same counts in plain pandas.
+
+Prints one table with the targets of issue 8 beside the figures, and checks that the pandas
+counts agree with indicators.network_period. Figures, not assertions: the exit status is 0
+whatever the figures (unless the benchmark itself breaks).
+
+    python bench/bench_pipeline.py                  # shapes 1M and 10M
+    python bench/bench_pipeline.py --shapes small   # 20 networks, 50,000 events: a quick try
+    python bench/bench_pipeline.py --shapes 1M 300k --networks 100 --timeout 900
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import shutil
+import signal
+import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pandas as pd
 
-FILE_ROWS = 500_000
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+from landing_shape import write_landing, write_new_file  # noqa: E402
+from pandas_core_counts import COUNTS  # noqa: E402
+
+MIB_PER_GIB = 1024
 
 
-def write_landing(landing: Path, events: int, members: int, years: int, seed: int = 1) -> list[Path]:
-    rng = np.random.default_rng(seed)
-    emails = np.array([f"member{i:06d}@trust{i % 40:02d}.example" for i in range(members)])
-    start = pd.Timestamp("2021-01-04 10:00")
-    days = years * 365
-    attendance_rows = events // 2
-    forum_rows = events - attendance_rows
-    files = []
-
-    # Attendance: weekly meetings, each row a member's join segment.
-    meetings = max(1, days // 7)
-    meeting = np.sort(rng.integers(0, meetings, attendance_rows))
-    meeting_start = start + pd.to_timedelta(meeting * 7, unit="D")
-    joined = meeting_start + pd.to_timedelta(rng.integers(0, 20, attendance_rows), unit="m")
-    attendance = pd.DataFrame({
-        "meeting_id": np.char.add("m", meeting.astype(str)),
-        "meeting_title": "Weekly huddle",
-        "meeting_start": meeting_start.strftime("%Y-%m-%dT%H:%M:%S"),
-        "meeting_end": (meeting_start + pd.Timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S"),
-        "email": emails[rng.integers(0, members, attendance_rows)],
-        "name": "Member",
-        "joined_at": joined.strftime("%Y-%m-%dT%H:%M:%S"),
-        "left_at": (joined + pd.Timedelta(minutes=40)).strftime("%Y-%m-%dT%H:%M:%S"),
-        "role": "",
-        "status": "",
-    })
-    files += _write_chunks(attendance, landing / "bench" / "attendance", "attendance")
-
-    # Forum: every tenth post opens a topic; the rest reply to the post before them.
-    post = np.arange(forum_rows)
-    created = start + pd.to_timedelta(np.sort(rng.integers(0, days * 24 * 60, forum_rows)), unit="m")
-    is_topic = post % 10 == 0
-    topic = post - post % 10
-    forum = pd.DataFrame({
-        "post_id": np.char.add("p", post.astype(str)),
-        "topic_id": np.char.add("p", topic.astype(str)),
-        "reply_to_post_id": np.where(is_topic, "", np.char.add("p", np.maximum(post - 1, 0).astype(str))),
-        "email": emails[rng.integers(0, members, forum_rows)],
-        "name": "Member",
-        "created_at": created.strftime("%Y-%m-%dT%H:%M:%S"),
-        "kind": np.where(is_topic, "topic", np.where(post % 3 == 0, "reaction", "reply")),
-    })
-    files += _write_chunks(forum, landing / "bench" / "forum", "forum")
-    return files
+@dataclasses.dataclass(frozen=True)
+class Shape:
+    name: str
+    networks: int
+    events: int
 
 
-def _write_chunks(frame: pd.DataFrame, folder: Path, stem: str) -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for number, first in enumerate(range(0, len(frame), FILE_ROWS)):
-        path = folder / f"{stem}-{number:03d}.csv"
-        frame.iloc[first:first + FILE_ROWS].to_csv(path, index=False)
-        paths.append(path)
-    return paths
+PRESETS = {"1M": Shape("1M", 200, 1_000_000), "10M": Shape("10M", 200, 10_000_000),
+           "small": Shape("small", 20, 50_000)}
 
 
-def duckdb_read_seconds(files: dict[str, list[Path]]) -> float:
-    """The baseline: DuckDB alone reading every file of each source into a table."""
-    started = time.perf_counter()
-    con = duckdb.connect()
-    for source, paths in files.items():
-        con.execute(f"create table {source} as select * from read_csv(?, header = true)",
-                    [[str(p) for p in paths]])
-    con.close()
-    return time.perf_counter() - started
+def parse_shape(text: str, networks: int | None) -> Shape:
+    """A preset (1M, 10M, small) or a number of events such as 300k or 2.5M (200 networks)."""
+    shape = PRESETS.get(text)
+    if shape is None:
+        number = text.lower().rstrip("km")
+        scale = {"k": 1_000, "m": 1_000_000}.get(text[-1].lower(), 1)
+        shape = Shape(text, 200, round(float(number) * scale))  # ValueError: not a shape
+    return dataclasses.replace(shape, networks=networks) if networks else shape
 
 
 def bench_settings(workdir: Path):
-    """Settings for a benchmark warehouse under a fresh ``workdir``."""
+    """Settings for a benchmark warehouse under a fresh ``workdir`` (bench_indicators.py)."""
     from netpulse.settings import Settings
 
     shutil.rmtree(workdir, ignore_errors=True)
@@ -104,41 +75,204 @@ def bench_settings(workdir: Path):
     )
 
 
+# ---------------------------------------------------------------- measuring a process
+
+
+@dataclasses.dataclass
+class Measured:
+    seconds: float
+    peak_mb: float
+    returncode: int
+    timed_out: bool
+    log: Path
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0 and not self.timed_out
+
+    @property
+    def failure(self) -> str:
+        return f"timed out after {self.seconds:.0f} s" if self.timed_out else f"failed (exit {self.returncode})"
+
+
+def measure(command: list[str], env: dict[str, str], cwd: Path, timeout: float, log: Path) -> Measured:
+    """Run one step as its own process: wall time, and the peak RSS of that process (and its children)."""
+    with open(log, "wb") as out:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+        expired = threading.Event()
+
+        def kill() -> None:
+            expired.set()
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:  # it ended just now
+                pass
+
+        timer = threading.Timer(timeout, kill)
+        timer.start()
+        # wait4, not Popen.wait: its rusage is this child's alone (RUSAGE_CHILDREN would
+        # accumulate every step run so far).
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        timer.cancel()
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return Measured(seconds, usage.ru_maxrss / 1024, process.returncode, expired.is_set(), log)
+
+
+# ---------------------------------------------------------------- one shape
+
+
+@dataclasses.dataclass
+class Row:
+    label: str
+    measured: Measured | None  # None: not run
+    target: str = ""
+    met: bool | None = None    # None: no target on this row
+    note: str = ""
+
+
+def run_shape(shape: Shape, workdir: Path, timeout: float, seed: int) -> tuple[list[str], list[Row]]:
+    home = (workdir / shape.name).resolve()
+    shutil.rmtree(home, ignore_errors=True)
+    landing, warehouse = home / "landing", home / "warehouse.duckdb"
+    home.mkdir(parents=True)
+
+    def say(text: str) -> None:
+        print(f"[{shape.name}] {text}", file=sys.stderr, flush=True)
+
+    started = time.perf_counter()
+    generated = write_landing(landing, shape.networks, shape.events, seed)
+    generate_seconds = time.perf_counter() - started
+    say(f"generated {generated.file_count:,} files, {generated.events:,} events in {generate_seconds:.0f} s")
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NETPULSE_")}
+    env.update(NETPULSE_HASH_KEY="benchmark-key", NETPULSE_HOME=str(home), NETPULSE_DATA_DOCS=str(home / "data_docs"))
+    executable = Path(sys.executable).with_name("netpulse")  # the virtualenv's, beside its python
+    netpulse = [str(executable) if executable.exists() else "netpulse", "run", "--landing", str(landing),
+                "--warehouse", str(warehouse)]
+
+    def step(name: str, command: list[str]) -> Measured:
+        say(f"{name} ...")
+        result = measure(command, env, home, timeout, home / f"{name}.log")
+        say(f"{name}: {result.seconds:.1f} s, peak RSS {result.peak_mb:,.0f} MiB"
+            + ("" if result.ok else f", {result.failure}"))
+        if not result.ok:
+            print(f"--- {shape.name} {name} {result.failure}; its output ({result.log}):\n"
+                  f"{result.log.read_text(errors='replace').rstrip()}\n---", flush=True)
+        return result
+
+    read = step("duckdb-typed-read", [sys.executable, str(BENCH / "duckdb_typed_read.py"), str(landing)])
+    counts_csv = home / "pandas_counts.csv"
+    pandas_run = step("pandas", [sys.executable, str(BENCH / "pandas_core_counts.py"), str(landing),
+                                 "--out", str(counts_csv)])
+    full = step("netpulse-full", netpulse)
+    header = [f"shape {shape.name}: {shape.networks} networks, {generated.file_count:,} files, "
+              f"{generated.megabytes:,.1f} MB, {generated.events:,} events ("
+              + ", ".join(f"{s} {generated.rows[s]:,}" for s in ("attendance", "forum", "survey"))
+              + f"); generated in {generate_seconds:.1f} s"]
+    incremental = quiet = None
+    if full.ok:
+        header.append(deliveries(warehouse))
+        if pandas_run.ok:
+            header.append(compare_counts(counts_csv, warehouse))
+        write_new_file(landing, tag="bench-1")
+        incremental = step("netpulse-one-new-file", netpulse)
+        quiet = step("netpulse-nothing-new", netpulse)
+    return header, rows_with_targets(shape, read, full, incremental, quiet, pandas_run)
+
+
+def deliveries(warehouse: Path) -> str:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        status = dict(con.execute("select status, count(*) from meta.deliveries group by status").fetchall())
+    text = ", ".join(f"{n:,} {s}" for s, n in sorted(status.items()))
+    return f"deliveries after the full run: {text}" + ("" if not status.get("quarantined") else
+                                                       "  <- quarantined files: see `netpulse status`")
+
+
+def compare_counts(counts_csv: Path, warehouse: Path) -> str:
+    """Do the pandas counts agree with indicators.network_period, network x grain x period?"""
+    ours = pd.read_csv(counts_csv, parse_dates=["period_start"])
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        theirs = con.execute(f"select network_id, grain, period_start, {', '.join(COUNTS)} "
+                             "from indicators.network_period").df()
+    theirs["period_start"] = pd.to_datetime(theirs["period_start"])
+    both = ours.merge(theirs, on=["network_id", "grain", "period_start"], how="outer", suffixes=("", "_np"),
+                      indicator=True)
+    differ = {c: int((both[c] != both[f"{c}_np"]).sum()) for c in COUNTS}
+    unmatched = int((both["_merge"] != "both").sum())
+    if unmatched == 0 and not any(differ.values()):
+        quarters = int((both["grain"] == "quarter").sum())
+        return (f"pandas and netpulse core counts agree: all {len(COUNTS)} counts, {len(both):,} network periods "
+                f"({quarters:,} network x quarter)")
+    wrong = ", ".join(f"{c} in {n:,}" for c, n in differ.items() if n)
+    return (f"pandas and netpulse core counts DIFFER: {unmatched:,} network periods in only one of them; "
+            f"values differ for {wrong or 'no count'} of {len(both):,} network periods")
+
+
+def rows_with_targets(shape: Shape, read: Measured, full: Measured, incremental: Measured | None,
+                      quiet: Measured | None, pandas_run: Measured) -> list[Row]:
+    def ok(m: Measured | None) -> bool:
+        return m is not None and m.ok
+
+    if shape.name == "10M":
+        full_target = "<= 600 s, peak < 4 GiB"
+        full_met = ok(full) and full.seconds <= 600 and full.peak_mb < 4 * MIB_PER_GIB
+    else:
+        full_target = "<= 30 x DuckDB read"
+        full_met = ok(full) and ok(read) and full.seconds <= 30 * read.seconds
+    share = incremental.seconds / full.seconds if ok(incremental) and ok(full) else None
+    return [
+        Row("DuckDB typed read (the limit)", read),
+        Row("netpulse run, empty warehouse", full, full_target, full_met),
+        Row("netpulse run, one new file", incremental, "<= 5% of the full run", share is not None and share <= 0.05,
+            f"{share:.1%} of the full run" if share is not None else ""),
+        Row("netpulse run, nothing new", quiet, "<= 2 s", ok(quiet) and quiet.seconds <= 2),
+        Row("pandas core counts", pandas_run, "full run faster than pandas",
+            ok(full) and ok(pandas_run) and full.seconds < pandas_run.seconds,
+            f"full run {full.seconds / pandas_run.seconds:.1f} x pandas" if ok(full) and ok(pandas_run) else ""),
+    ]
+
+
+def print_shape(header: list[str], rows: list[Row], read: Measured) -> None:
+    print()
+    for line in header:
+        print(line)
+    print(f"  {'step':<32} {'seconds':>9} {'peak RSS':>12} {'x DuckDB':>9}   {'target':<29} {'':<7} note")
+    for row in rows:
+        m = row.measured
+        if m is None:
+            figures = f"{'-':>9} {'-':>12} {'-':>9}"
+            note = "not run: the full run failed"
+        else:
+            ratio = f"{m.seconds / read.seconds:>8.1f}x" if read.ok else f"{'-':>9}"
+            figures = f"{m.seconds:>9.2f} {m.peak_mb:>8,.0f} MiB {ratio}"
+            note = row.note if m.ok else f"{m.failure}; output in {m.log}"
+        verdict = "" if row.met is None else ("met" if row.met else "missed")
+        print(f"  {row.label:<32} {figures}   {row.target:<29} {verdict:<7} {note}".rstrip())
+    sys.stdout.flush()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--events", type=int, default=1_000_000)
-    parser.add_argument("--members", type=int, default=5_000)
-    parser.add_argument("--years", type=int, default=5)
+    parser.add_argument("--shapes", nargs="+", default=["1M", "10M"],
+                        help="1M, 10M, small (20 networks, 50,000 events) or a number of events (300k)")
+    parser.add_argument("--networks", type=int, help="networks in every shape (default: the shape's own, 200)")
     parser.add_argument("--workdir", type=Path, default=Path("var/bench"))
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds allowed to each measured step")
+    parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
 
-    from netpulse.build import build
-    from netpulse.loading import ingest
-
-    settings = bench_settings(args.workdir)
-    started = time.perf_counter()
-    files = write_landing(settings.landing, args.events, args.members, args.years)
-    generate = time.perf_counter() - started
-    size_mb = sum(p.stat().st_size for p in files) / 1e6
-
-    baseline = duckdb_read_seconds({source: [p for p in files if p.parent.name == source]
-                                    for source in ("attendance", "forum")})
-    started = time.perf_counter()
-    report = ingest(settings)
-    ingest_seconds = time.perf_counter() - started
-    assert {o.status for o in report.outcomes} == {"loaded"}, report.summary()
-    started = time.perf_counter()
-    result = build(settings)
-    build_seconds = time.perf_counter() - started
-
-    total = ingest_seconds + build_seconds
-    print(f"events                 {args.events:>12,}  ({len(files)} files, {size_mb:,.0f} MB, "
-          f"{args.members:,} members, {args.years} years; generated in {generate:.1f} s)")
-    print(f"duckdb read_csv        {baseline:>12.2f} s   (baseline: DuckDB reading the same files)")
-    print(f"netpulse ingest        {ingest_seconds:>12.2f} s   ({args.events / ingest_seconds:,.0f} events/s)")
-    print(f"netpulse build         {build_seconds:>12.2f} s   ({len(result.models)} models, "
-          f"{result.network_periods} network periods)")
-    print(f"end to end             {total:>12.2f} s   = {total / baseline:.1f} x the DuckDB baseline")
+    try:
+        shapes = [parse_shape(s, args.networks) for text in args.shapes for s in text.split(",") if s]
+    except ValueError as exc:
+        parser.error(f"--shapes: 1M, 10M, small or a number of events such as 300k ({exc})")
+    print("netpulse run on the shape users have: wall seconds and peak RSS of each step's own process "
+          "(figures, not assertions)")
+    for shape in shapes:
+        header, rows = run_shape(shape, args.workdir, args.timeout, args.seed)
+        print_shape(header, rows, rows[0].measured)
     return 0
 
 

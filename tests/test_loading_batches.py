@@ -17,7 +17,7 @@ def post(post_id: str, email: str, kind: str = "topic", reply_to: str = "") -> l
 def test_many_files_of_many_networks_load_in_one_batch_each_with_its_own_rows(settings, monkeypatch):
     calls = []
     batch = loading.validate_parts
-    monkeypatch.setattr(loading, "validate_parts", lambda suite, frame: calls.append(suite) or batch(suite, frame))
+    monkeypatch.setattr(loading, "validate_parts", lambda suite, *args: calls.append(suite) or batch(suite, *args))
     for network in ("north", "south", "east"):
         for month in range(1, 5):
             write_csv(settings.landing, network, "attendance", f"2026-{month:02d}.csv", HEADER, [
@@ -88,3 +88,18 @@ def test_a_run_writes_one_page_of_every_delivery_and_gx_pages_only_for_failing_o
     assert validations and all("bad.csv" in str(p) for p in validations)
     assert report.run_id.replace(":", "_") in (settings.data_docs / "index.html").read_text(encoding="utf-8") or \
         "deliveries" in (settings.data_docs / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_header_only_file_in_a_batch_is_validated_and_drift_names_the_earlier_delivery(settings):
+    write_csv(settings.landing, "net", "attendance", "1-full.csv", HEADER,
+              [attendance_row("m1", "2026-01-10T10:00:00", "a@x.example")])
+    write_csv(settings.landing, "net", "attendance", "2-quiet.csv", HEADER, [])
+    write_csv(settings.landing, "net", "attendance", "3-wider.csv", HEADER + ["notes"],
+              [attendance_row("m2", "2026-02-10T10:00:00", "a@x.example") + ["fine"]])
+    assert [o.status for o in ingest(settings).outcomes] == ["loaded"] * 3
+    checked = dict(query(settings, "select d.path, count(v.suite) from meta.deliveries d left join "
+                         "meta.validation_results v using (delivery_id) group by 1"))
+    assert checked["net/attendance/2-quiet.csv"] == checked["net/attendance/1-full.csv"] > 0
+    (drift,) = query(settings, "select schema_drift from meta.deliveries where path like '%3-wider.csv'")[0]
+    (earlier,) = query(settings, "select delivery_id from meta.deliveries where path like '%2-quiet.csv'")[0]
+    assert drift == f"the export's columns changed since delivery {earlier} (net/attendance/2-quiet.csv): added notes"

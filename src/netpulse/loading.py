@@ -288,6 +288,9 @@ def _ingest_batch(con: duckdb.DuckDBPyConnection, batch: list[tuple[LandingFile,
     written = []
     for members in groups.values():
         written += _type_and_validate(members, hasher)
+    ids = con.execute("select nextval('meta.delivery_id_seq') from range(?)", [len(deliveries)]).fetchall()
+    for delivery, (delivery_id,) in zip(deliveries, sorted(ids), strict=True):
+        delivery.delivery_id = delivery_id
     _note_schema_drift(con, deliveries)
     _write(con, deliveries, written, run_id)
     return deliveries
@@ -360,9 +363,9 @@ def _type_and_validate(members: list[_Delivery], hasher: MemberHasher) -> list[_
             return []
         return [t for m in members for t in _type_and_validate([m], hasher)]
     source = members[0].landing_file.source
-    reports = validate_parts(source, typed.frame)
+    reports = validate_parts(source, typed.frame, len(members))
     for part, delivery in enumerate(members):
-        delivery.validation = reports.get(part, ValidationReport(source, []))
+        delivery.validation = reports[part]
         if delivery.validation.success:
             delivery.outcome.status, delivery.outcome.rows = "loaded", delivery.rows_in_file
         else:
@@ -417,7 +420,7 @@ def _note_schema_drift(con, deliveries: list[_Delivery]) -> None:
             if delivery.schema_drift:
                 log.warning("%s: %s", f.relative_path, delivery.schema_drift)
         if delivery.outcome.status == "loaded":
-            previous[key] = (None, f.relative_path, columns)  # its id is given when it is written
+            previous[key] = (delivery.delivery_id, f.relative_path, columns)
 
 
 def _drift_in_words(previous: tuple, columns: list[str]) -> str | None:
@@ -440,10 +443,6 @@ def _write(con, deliveries: list[_Delivery], typed: list[_Typed], run_id: str) -
         return
     con.execute("begin transaction")
     try:
-        ids = [r[0] for r in con.execute(
-            "select nextval('meta.delivery_id_seq') from range(?)", [len(deliveries)]).fetchall()]
-        for delivery, delivery_id in zip(deliveries, sorted(ids), strict=True):
-            delivery.delivery_id = delivery_id
         _record_deliveries(con, deliveries, run_id)
         results = [row for d in deliveries if d.validation is not None
                    for row in d.validation.records(run_id=run_id, delivery_id=d.delivery_id)]

@@ -170,7 +170,7 @@ def validate_frame(suite_name: str, frame: pd.DataFrame) -> ValidationReport:
 PART, ROW = "_part", "_row"
 
 
-def validate_parts(suite_name: str, frame: pd.DataFrame) -> dict[int, ValidationReport]:
+def validate_parts(suite_name: str, frame: pd.DataFrame, parts: int) -> dict[int, ValidationReport]:
     """Validate the deliveries of one batch in one GX run; one report per delivery (``_part``).
 
     The files of a batch share their columns (the loader groups them so), so rules about
@@ -186,20 +186,21 @@ def validate_parts(suite_name: str, frame: pd.DataFrame) -> dict[int, Validation
     indexed = indexed.set_index(ROW, drop=False)
     batch = _batch_definition().get_batch(batch_parameters={"dataframe": indexed})
     result = batch.validate(suite, result_format=RESULT_FORMAT)
-    parts = indexed[PART].to_numpy()
+    part_of_row = indexed[PART].to_numpy()
     lines = indexed["line_number"].to_numpy() if "line_number" in indexed.columns else indexed[ROW].to_numpy()
     part_sizes = indexed[PART].value_counts().to_dict()
-    reports = {int(part): ValidationReport(suite_name, []) for part in part_sizes}
+    # A delivery of a header and no rows has no row in the frame, and is checked all the same.
+    reports = {part: ValidationReport(suite_name, []) for part in range(parts)}
     for _, outcome, rows, examples in sorted((_batch_outcome(r) for r in result.results), key=lambda x: x[0]):
         by_part: dict[int, list[tuple[int, object]]] = {}
         for row, example in zip(rows, examples, strict=False):
-            by_part.setdefault(int(parts[row]), []).append((int(lines[row]), example))
+            by_part.setdefault(int(part_of_row[row]), []).append((int(lines[row]), example))
         for part, report in reports.items():
             failing = by_part.get(part, [])
             report.outcomes.append(ExpectationOutcome(
                 expectation=outcome.expectation, column=outcome.column, description=outcome.description,
                 success=outcome.success if outcome.unexpected_count is None or outcome.error else not failing,
-                element_count=part_sizes[part] if outcome.element_count is not None else None,
+                element_count=part_sizes.get(part, 0) if outcome.element_count is not None else None,
                 unexpected_count=len(failing) if outcome.unexpected_count is not None else None,
                 unexpected_lines=[line for line, _ in failing],
                 unexpected_examples=[_example(e) for _, e in failing if e is not _NO_EXAMPLE][:20],

@@ -41,6 +41,7 @@ from netpulse.transforms import Model, run_models, sql_models
 from netpulse.validation import ValidationReport, publish_data_docs, store_validation, validate_frame
 from netpulse.warehouse import open_warehouse
 from netpulse.warning_signs import load_warning_signs
+from netpulse.workers import Workers
 
 log = logging.getLogger(__name__)
 
@@ -118,10 +119,10 @@ def build(settings: Settings, *, run_id: str | None = None, full: bool = False,
     run_id = run_id or f"manual__{_utc_now():%Y%m%dT%H%M%SZ}"
     build_id = uuid.uuid4().hex[:12]
     started_at = _utc_now()
-    with open_warehouse(settings) as con:
+    with open_warehouse(settings) as con, Workers(settings.workers) as workers:
         con.execute(f"set threads = {max(1, settings.workers)}")
         models = sql_models() + python_models(build_id, run_id, started_at, rule_sets, rules, features, signs,
-                                              workers=settings.workers)
+                                              workers=workers)
         plan = plan_build(con, definitions, [m.name for m in models], full=full, networks=networks)
         if plan.kind == "nothing":
             report = BuildReport(None, run_id, [], 0, rules.version, kind="nothing", networks_total=plan.total,

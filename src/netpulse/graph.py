@@ -163,9 +163,203 @@ def all_measures_of(ties: pd.DataFrame) -> dict:
 
 def graph_measures(ties: pd.DataFrame) -> pd.DataFrame:
     """One row of measures per network x grain x period that has ties."""
-    rows = [{**dict(zip(KEYS, key, strict=True)), **all_measures_of(group)}
-            for key, group in ties.groupby(KEYS, sort=True)]
-    return pd.DataFrame(rows, columns=COLUMNS)
+    if ties.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    graphs = ties.groupby(KEYS, sort=True, observed=True)
+    keys = pd.DataFrame(list(graphs.groups.keys()), columns=KEYS)
+    graph = graphs.ngroup().to_numpy()
+    order = np.argsort(graph, kind="stable")
+    # Members as integers in their own sort order (keys or codes alike).
+    codes, _ = pd.factorize(pd.concat([ties["member_a"], ties["member_b"]], ignore_index=True), sort=True)
+    member_a, member_b = codes[: len(ties)], codes[len(ties):]
+    rows = measures_by_graph(graph[order], member_a[order], member_b[order])
+    return pd.DataFrame([{**key, **row} for key, row in zip(keys.to_dict("records"), rows, strict=True)],
+                        columns=COLUMNS)
+
+
+# Graphs measured together, their (source, member) pairs held in flat arrays: at most this many pairs.
+PAIRS_PER_BATCH = 2_000_000
+
+
+def measures_by_graph(graph: np.ndarray, member_a: np.ndarray, member_b: np.ndarray) -> list[dict]:
+    """Every measure of every graph, in graph order: ``graph`` numbers the graphs 0..k-1 (sorted).
+
+    The same figures as ``all_measures_of`` on each graph, to the last bit: the graphs of a batch
+    are one block-diagonal sparse matrix, so each sparse product, component search or BFS level
+    is one call for all of them instead of one per graph (a network's 80 small monthly and
+    quarterly graphs cost what one did). Sums run in the same order as graph by graph: within a
+    block, members keep their order, and the per-graph reductions run on each graph's own slice.
+    Graphs of more than EXACT_UP_TO members (sampled shortest paths) are measured one at a time.
+    """
+    count = int(graph[-1]) + 1 if len(graph) else 0
+    # Members of each graph in key order: one node per (graph, member), numbered graph by graph.
+    members = np.concatenate([member_a, member_b]).astype(np.int64)
+    span = int(members.max()) + 1 if len(members) else 1
+    node_keys = np.concatenate([graph, graph]).astype(np.int64) * span + members
+    if count * span <= 64_000_000:  # mark who is in each graph: no sort needed
+        present = np.zeros(count * span, dtype=bool)
+        present[node_keys] = True
+        nodes = np.flatnonzero(present)
+        node_index = np.searchsorted(nodes, node_keys)
+    else:
+        nodes, node_index = np.unique(node_keys, return_inverse=True)
+    node_graph = nodes // span
+    sizes = np.bincount(node_graph, minlength=count)
+    offsets = np.concatenate([[0], np.cumsum(sizes)])
+    edge_start = np.searchsorted(graph, np.arange(count + 1))
+    results: list[dict | None] = [None] * count
+    batch: list[int] = []
+    pairs = 0
+    for g in range(count):
+        n = int(sizes[g])
+        if n > EXACT_UP_TO:
+            ties = pd.DataFrame({"member_a": member_a[edge_start[g]:edge_start[g + 1]],
+                                 "member_b": member_b[edge_start[g]:edge_start[g + 1]]})
+            results[g] = all_measures_of(ties)
+            continue
+        if batch and (pairs + n * n > PAIRS_PER_BATCH or batch[-1] != g - 1):
+            _measure_batch(batch, sizes, offsets, edge_start, node_index, len(graph), results)
+            batch, pairs = [], 0
+        batch.append(g)
+        pairs += n * n
+    if batch:
+        _measure_batch(batch, sizes, offsets, edge_start, node_index, len(graph), results)
+    return results
+
+
+def _measure_batch(batch: list[int], sizes, offsets, edge_start, node_index, edges: int, results: list) -> None:
+    """Measure consecutive graphs ``batch`` of at most EXACT_UP_TO members each (exact shortest paths)."""
+    first, last = batch[0], batch[-1]
+    lo, hi = int(offsets[first]), int(offsets[last + 1])
+    size = hi - lo
+    ends = slice(int(edge_start[first]), int(edge_start[last + 1]))
+    a, b = node_index[:edges][ends] - lo, node_index[edges:][ends] - lo
+    adjacency = sparse.coo_matrix((np.ones(len(a)), (a, b)), shape=(size, size)).tocsr()
+    adjacency = ((adjacency + adjacency.T) > 0).astype(np.float64).tocsr()
+    _, labels = connected_components(adjacency, directed=False)
+    degree = np.asarray(adjacency.sum(axis=1)).ravel()
+    row_nnz = np.diff(adjacency.indptr)
+
+    # Which graph each node is in, where the graph starts, and where its rows start in the pair space.
+    n_of = sizes[first:last + 1].astype(np.int64)
+    start_of = offsets[first:last + 1].astype(np.int64) - lo
+    pair_start = np.concatenate([[0], np.cumsum(n_of * n_of)])
+    node_graph = np.repeat(np.arange(len(batch)), n_of)
+    local = np.arange(size) - start_of[node_graph]
+    row_base = pair_start[node_graph] + local * n_of[node_graph] - start_of[node_graph]
+    total_pairs = int(pair_start[-1])
+
+    # Brandes from every source (see shortest_paths and dependencies). Distances and path counts
+    # graph by graph with dense products: counts are integers, so any order of summing gives the
+    # same figure. The dependencies, whose sums are not, then for every graph of the batch at once
+    # with the sparse products of ``dependencies``, which sum in member order.
+    distance = np.full(total_pairs, -1, dtype=np.int32)
+    sigma = np.zeros(total_pairs)
+    levels: list[list[np.ndarray]] = []
+    triangles = np.zeros(size)
+    graph_of_edge = node_graph[a]
+    edge_bounds = np.searchsorted(graph_of_edge, np.arange(len(batch) + 1))
+    for i in range(len(batch)):
+        n, s0 = int(n_of[i]), int(start_of[i])
+        square = slice(int(pair_start[i]), int(pair_start[i + 1]))
+        block = np.zeros((n, n))
+        ea, eb = a[edge_bounds[i]:edge_bounds[i + 1]] - s0, b[edge_bounds[i]:edge_bounds[i + 1]] - s0
+        block[ea, eb] = block[eb, ea] = 1.0
+        # Paths of two ties: their counts are the next level's path counts, and on ties they count
+        # the triangles (ties among each member's neighbours).
+        two = block @ block
+        triangles[s0:s0 + n] = (two * block).sum(axis=1) / 2
+        dist, paths = distance[square].reshape(n, n), sigma[square].reshape(n, n)
+        np.fill_diagonal(dist, 0)
+        np.fill_diagonal(paths, 1.0)
+        dist[block > 0], paths[block > 0] = 1, 1.0
+        reached, depth = two, 1
+        while True:
+            new = (reached > 0) & (dist < 0)
+            row, member = np.nonzero(new)
+            if not len(row):
+                break
+            depth += 1
+            dist[row, member], paths[row, member] = depth, reached[row, member]
+            while len(levels) < depth - 1:
+                levels.append([])
+            levels[depth - 2].append((row + s0, member + s0))
+            frontier = np.zeros((n, n))
+            frontier[row, member] = reached[row, member]
+            reached = frontier @ block
+    delta = np.zeros(total_pairs)
+    for depth in range(len(levels) + 1, 1, -1):
+        row = np.concatenate([r for r, _ in levels[depth - 2]])
+        member = np.concatenate([m for _, m in levels[depth - 2]])
+        at = row_base[row] + member
+        share = (1.0 + delta[at]) / sigma[at]
+        pulled = (sparse.csr_matrix((share, (row, member)), shape=(size, size)) @ adjacency).tocoo()
+        at = row_base[pulled.row] + pulled.col
+        parent = distance[at] == depth - 1
+        delta[at[parent]] += sigma[at[parent]] * pulled.data[parent]
+
+    # Per graph: the reductions of all_measures_of, on each graph's own slice.
+    removed = np.zeros(size, dtype=bool)  # resilience: the top connectors of every graph
+    hubs = np.zeros(size, dtype=bool)  # hub dependence: the hub of every graph
+    largest_members = np.zeros(size, dtype=bool)
+    partial = []
+    for i, g in enumerate(batch):
+        n, s0 = int(n_of[i]), int(start_of[i])
+        part = slice(s0, s0 + n)
+        own = labels[part] - labels[part].min()
+        counts = np.bincount(own)
+        in_largest = own == counts.argmax()
+        largest = int(counts.max())
+        deg = degree[part].copy()
+        possible = deg * (deg - 1) / 2
+        clustering = np.divide(triangles[part], possible, out=np.zeros(n), where=possible > 0)
+        measures = {"components": int(len(counts)), "largest_component_share": float(largest / n),
+                    "average_clustering": float(clustering.mean())}
+        measures["top_connector_share"] = float(deg.max() / (n - 1))
+        square = slice(int(pair_start[i]), int(pair_start[i + 1]))
+        dist = distance[square].reshape(n, n)
+        if n < 3:
+            centrality = np.zeros(n)
+        else:
+            centrality = delta[square].reshape(n, n).sum(axis=0) / ((n - 1) * (n - 2))
+        measures["betweenness_concentration"] = concentration(centrality)
+        members = np.flatnonzero(in_largest)
+        if len(members) < 2:
+            measures["average_path_length"] = math.nan
+        else:
+            within = dist[members][:, members]
+            measures["average_path_length"] = float(within[within > 0].mean())
+        measures.update(_small_world(n, int(row_nnz[part].sum()), measures["average_clustering"],
+                                     measures["average_path_length"]))
+        if n >= 3:
+            removed[s0 + np.argsort(-deg, kind="stable")[: top_count(n, REMOVED_CONNECTORS)]] = True
+        if in_largest.sum() >= 3:
+            hubs[s0 + int(np.argmax(np.where(in_largest, deg, -1)))] = True
+            largest_members[part] = in_largest
+        partial.append((g, n, largest, int(in_largest.sum()), measures))
+    left = _largest_left(adjacency, ~removed, node_graph, len(batch))
+    left_of_largest = _largest_left(adjacency, largest_members & ~hubs, node_graph, len(batch))
+    for i, (g, n, largest, in_largest, measures) in enumerate(partial):
+        measures["resilience"] = float(left[i] / largest) if n >= 3 else math.nan
+        measures["hub_dependence"] = (float(1 - left_of_largest[i] / (in_largest - 1)) if in_largest >= 3
+                                      else math.nan)
+        measures["structural_phase"], measures["structural_phase_rule"] = phase(
+            measures["largest_component_share"], measures["top_connector_share"], measures["hub_dependence"],
+            measures["betweenness_concentration"])
+        results[g] = {name: measures[name] for name in (*CONNECTIVITY, *STRUCTURE)}
+
+
+def _largest_left(adjacency: sparse.csr_matrix, keep: np.ndarray, node_graph: np.ndarray, graphs: int) -> np.ndarray:
+    """For each graph of a batch, the size of the largest component among its ``keep`` members."""
+    best = np.zeros(graphs, dtype=np.int64)
+    if not keep.any():
+        return best
+    _, labels = connected_components(adjacency[keep][:, keep], directed=False)
+    component_sizes = np.bincount(labels)
+    first_node = np.zeros(len(component_sizes), dtype=np.int64)
+    first_node[labels[::-1]] = np.arange(len(labels))[::-1]
+    np.maximum.at(best, node_graph[keep][first_node], component_sizes)
+    return best
 
 
 def top_count(n: int, fraction: float) -> int:
@@ -266,8 +460,11 @@ def average_path_length(graph: Graph, paths: ShortestPaths) -> float:
 
 def small_world(graph: Graph, clustering: float, path_length: float) -> dict:
     """Clustering and path length against an Erdos-Renyi graph's expected values (see module docstring)."""
-    n = graph.n
-    ties = graph.adjacency.nnz / 2
+    return _small_world(graph.n, graph.adjacency.nnz, clustering, path_length)
+
+
+def _small_world(n: int, nnz: int, clustering: float, path_length: float) -> dict:
+    ties = nnz / 2
     density = ties / (n * (n - 1) / 2)
     mean_degree = 2 * ties / n
     random_length = math.log(n) / math.log(mean_degree) if mean_degree > 1 else math.nan

@@ -1,7 +1,8 @@
 """A small model runner: SQL files in ``transforms/`` plus Python models, in dependency order.
 
 The folder decides where a model lands and how it is materialised; the file name is the
-table name. Dependencies are read from the SQL itself (``schema.table`` references to
+table name. A model whose table would be large and is cheap to derive when read may say so in
+its header (``-- materialised: view``). Dependencies are read from the SQL itself (``schema.table`` references to
 other models), so there is no list to keep in step with the files.
 """
 
@@ -27,6 +28,8 @@ FOLDERS = {
     "marts": ("core", "table"),
     "indicators": ("indicators", "table"),
 }
+# A model may set its own materialisation on a line of its header: "-- materialised: view".
+MATERIALISED = re.compile(r"^--\s*materialised:\s*(view|table)\b", re.IGNORECASE | re.MULTILINE)
 REFERENCE = re.compile(r"\b(staging|core|indicators)\.([a-z_][a-z0-9_]*)", re.IGNORECASE)
 COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
 
@@ -46,6 +49,12 @@ class Model:
             self.run(con)
             return
         kind = "view" if self.materialisation == "view" else "table"
+        schema, table = self.name.split(".")
+        existing = con.execute(
+            "select table_type from information_schema.tables where table_catalog = current_database() "
+            "and table_schema = ? and table_name = ?", [schema, table]).fetchone()
+        if existing and (existing[0] == "VIEW") != (kind == "view"):  # the model changed its materialisation
+            con.execute(f"drop {'view' if existing[0] == 'VIEW' else 'table'} {self.name}")
         con.execute(f"create or replace {kind} {self.name} as\n{self.sql}")
 
 
@@ -55,10 +64,11 @@ def sql_models(root: Path | None = None) -> list[Model]:
     for folder, (schema, materialisation) in FOLDERS.items():
         for path in sorted((root / folder).glob("*.sql")):
             sql = path.read_text(encoding="utf-8")
+            declared = MATERIALISED.search(sql)
             models.append(Model(
                 name=f"{schema}.{path.stem}",
                 depends_on={f"{s.lower()}.{t.lower()}" for s, t in REFERENCE.findall(COMMENT.sub("", sql))},
-                sql=sql, materialisation=materialisation, path=path,
+                sql=sql, materialisation=declared.group(1).lower() if declared else materialisation, path=path,
             ))
     return models
 

@@ -11,14 +11,16 @@ with members as (
 
 bridging as (
     -- Distinct other organisations each member is tied to in the period.
-    select network_id, grain, period_start, member_key, count(distinct organisation) as other_organisations,
+    select tied.network_id, tied.grain, tied.period_start, codes.member_key,
+        count(distinct tied.organisation) as other_organisations,
     from (
-        select network_id, grain, period_start, member_a as member_key, organisation_b as organisation
+        select network_id, grain, period_start, member_a as member_code, organisation_b as organisation
         from staging.int_network_period_ties_across
         union all
         select network_id, grain, period_start, member_b, organisation_a
         from staging.int_network_period_ties_across
-    )
+    ) as tied
+    inner join staging.int_member_codes as codes using (network_id, member_code)
     group by all
 ),
 

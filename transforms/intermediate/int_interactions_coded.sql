@@ -1,12 +1,19 @@
--- One row per interaction between two members: attending the same meeting (undirected,
+-- One row per interaction between two members (as codes): attending the same meeting (undirected,
 -- one row per pair with member_a < member_b) or a forum reply or reaction (directed, from
 -- the author to the member answered). The edges of the interaction graph (FRAMEWORK.md,
 -- "strong relationships and ties"). Co-attendance of a meeting with n attendees weighs
 -- 1/(n-1) per pair, so one large webinar does not outweigh many small working meetings;
 -- meetings larger than 200 attendees give no co-attendance ties (pairs grow as n squared,
--- and a plenary says little about who knows whom).
-with attendances as (
-    select * from core.attendances
+-- and a plenary says little about who knows whom). Members are codes (int_member_codes);
+-- core.interactions names them by member key.
+with codes as (
+    select network_id, member_key, member_code from staging.int_member_codes
+),
+
+attendances as (
+    select attendances.network_id, attendances.meeting_id, attendances.local_date, codes.member_code,
+    from core.attendances as attendances
+    inner join codes using (network_id, member_key)
 ),
 
 meeting_sizes as (
@@ -19,8 +26,8 @@ co_attendance as (
     select
         a.network_id,
         a.local_date,
-        a.member_key as member_a,
-        b.member_key as member_b,
+        a.member_code as member_a,
+        b.member_code as member_b,
         'co_attendance' as kind,
         false as directed,
         1.0 / (sizes.attendees - 1) as weight,
@@ -29,7 +36,7 @@ co_attendance as (
     inner join attendances as b
         on a.network_id = b.network_id
         and a.meeting_id = b.meeting_id
-        and a.member_key < b.member_key
+        and a.member_code < b.member_code
     inner join meeting_sizes as sizes
         on a.network_id = sizes.network_id
         and a.meeting_id = sizes.meeting_id
@@ -38,18 +45,20 @@ co_attendance as (
 
 forum as (
     select
-        network_id,
-        local_date,
-        member_key as member_a,
-        replied_to_member_key as member_b,
-        kind,
+        posts.network_id,
+        posts.local_date,
+        author.member_code as member_a,
+        answered.member_code as member_b,
+        posts.kind,
         true as directed,
-        case kind when 'reply' then 1.0 else 0.5 end as weight,
-        post_id as event_id,
-    from core.forum_posts
-    where kind in ('reply', 'reaction')
-        and replied_to_member_key is not null
-        and replied_to_member_key <> member_key
+        case posts.kind when 'reply' then 1.0 else 0.5 end as weight,
+        posts.post_id as event_id,
+    from core.forum_posts as posts
+    inner join codes as author on author.network_id = posts.network_id and author.member_key = posts.member_key
+    inner join codes as answered
+        on answered.network_id = posts.network_id and answered.member_key = posts.replied_to_member_key
+    where posts.kind in ('reply', 'reaction')
+        and posts.replied_to_member_key <> posts.member_key
 )
 
 select * from co_attendance

@@ -2,8 +2,16 @@
 -- set-based SQL can compute (FRAMEWORK.md, "strong relationships and ties"). Ties are
 -- undirected pairs of members with any interaction in the period (int_network_period_ties);
 -- reciprocity uses the directed forum edges only.
-with edges as (
-    select * from staging.int_interactions_in_periods where directed
+with networks as (
+    select network_id, quarter_start_month from meta.networks
+),
+
+edges as (
+    select edges.network_id, edges.member_a, edges.member_b,
+        unnest(periods_of(edges.local_date, networks.quarter_start_month), recursive := true),
+    from staging.int_interactions_coded as edges
+    inner join networks using (network_id)
+    where edges.directed
 ),
 
 ties as (
@@ -11,9 +19,9 @@ ties as (
 ),
 
 degrees as (
-    select network_id, grain, period_start, member_key, count(*) as degree,
+    select network_id, grain, period_start, member_code, count(*) as degree,
     from (
-        select network_id, grain, period_start, member_a as member_key from ties
+        select network_id, grain, period_start, member_a as member_code from ties
         union all
         select network_id, grain, period_start, member_b from ties
     )
@@ -36,7 +44,10 @@ tie_counts as (
 ),
 
 organisations as (
-    select network_id, member_key, organisation, from core.members where organisation is not null
+    select members.network_id, codes.member_code, members.organisation,
+    from core.members as members
+    inner join staging.int_member_codes as codes using (network_id, member_key)
+    where members.organisation is not null
 ),
 
 organised as materialized (
@@ -44,7 +55,7 @@ organised as materialized (
     select ties.network_id, ties.grain, ties.period_start, ties.member_b, org_a.organisation as organisation_a,
     from ties
     inner join organisations as org_a
-        on ties.network_id = org_a.network_id and ties.member_a = org_a.member_key
+        on ties.network_id = org_a.network_id and ties.member_a = org_a.member_code
 ),
 
 cross_organisation as (
@@ -54,7 +65,7 @@ cross_organisation as (
         count(*) filter (where organised.organisation_a <> org_b.organisation) as ties_across_organisations,
     from organised
     inner join organisations as org_b
-        on organised.network_id = org_b.network_id and organised.member_b = org_b.member_key
+        on organised.network_id = org_b.network_id and organised.member_b = org_b.member_code
     group by all
 ),
 

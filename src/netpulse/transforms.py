@@ -44,17 +44,14 @@ class Model:
     # Python models read their inputs from the connection and create their own table.
     run: Callable[[duckdb.DuckDBPyConnection], None] | None = None
 
-    def execute(self, con: duckdb.DuckDBPyConnection) -> None:
+    def execute(self, con: duckdb.DuckDBPyConnection, existing: str | None = None) -> None:
+        """Create the model's table or view; ``existing``: what the name is now ("table", "view")."""
         if self.run is not None:
             self.run(con)
             return
         kind = "view" if self.materialisation == "view" else "table"
-        schema, table = self.name.split(".")
-        existing = con.execute(
-            "select table_type from information_schema.tables where table_catalog = current_database() "
-            "and table_schema = ? and table_name = ?", [schema, table]).fetchone()
-        if existing and (existing[0] == "VIEW") != (kind == "view"):  # the model changed its materialisation
-            con.execute(f"drop {'view' if existing[0] == 'VIEW' else 'table'} {self.name}")
+        if existing is not None and existing != kind:  # the model changed its materialisation
+            con.execute(f"drop {existing} {self.name}")
         con.execute(f"create or replace {kind} {self.name} as\n{self.sql}")
 
 
@@ -99,11 +96,15 @@ def run_models(con: duckdb.DuckDBPyConnection, models: list[Model], root: Path |
     macros = root / "macros.sql"
     if macros.exists():
         con.execute(macros.read_text(encoding="utf-8"))
+    existing = dict(con.execute(
+        "select schema_name || '.' || table_name, 'table' from duckdb_tables() where database_name = current_database() "
+        "union all select schema_name || '.' || view_name, 'view' from duckdb_views() "
+        "where database_name = current_database() and not internal").fetchall())
     names = []
     for model in ordered(models):
         started = time.perf_counter()
         try:
-            model.execute(con)
+            model.execute(con, existing.get(model.name))
         except duckdb.Error as exc:
             where = model.path or model.name
             raise RuntimeError(f"model {model.name} ({where}) failed: {exc}") from exc

@@ -52,7 +52,11 @@ member_features as (
 ),
 
 feature_means as (
-    select network_id, grain, period_start, key_feature, avg(score) as mean_score, count(*) as respondents,
+    -- Summed as exact decimals: DuckDB's threads add the member scores in any order, and a mean
+    -- of exactly 3 must not come out as 2.9999999999999996 in one build and 3 in the next (the
+    -- warning signs and scores compare it with thresholds).
+    select network_id, grain, period_start, key_feature, avg(score::decimal(38, 18))::double as mean_score,
+        count(*) as respondents,
     from member_features
     group by all
 ),

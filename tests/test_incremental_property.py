@@ -121,8 +121,9 @@ def compare(a: Path, b: Path, where: str) -> None:
         for (table,) in tables:
             assert table in other, f"{where}: {table} only in the incremental warehouse"
             columns = _columns(con, table)
-            assert _same(con, table, f"other.{table}", columns), \
-                f"{where}: {table} differs: {_difference(_rows(con, table, columns), _rows(con, f'other.{table}', columns))}"
+            theirs = f"other.{table}"
+            assert _same(con, table, theirs, columns), \
+                f"{where}: {table} differs: {_difference(_rows(con, table, columns), _rows(con, theirs, columns))}"
         # Each indicator row carries the id of the last build that built its network.
         for table in HISTORY_TABLES:
             (stale,) = con.execute(
@@ -137,8 +138,9 @@ def compare(a: Path, b: Path, where: str) -> None:
 def _columns(con, table: str) -> list[str]:
     return [f'round("{name}", 9)' if kind in ("DOUBLE", "FLOAT") else f'"{name}"'
             for name, kind in con.execute(
-                "select column_name, data_type from information_schema.columns where table_catalog = current_database() "
-                "and table_schema || '.' || table_name = ? order by ordinal_position", [table]).fetchall()
+                "select column_name, data_type from information_schema.columns "
+                "where table_catalog = current_database() and table_schema || '.' || table_name = ? "
+                "order by ordinal_position", [table]).fetchall()
             if name not in EXCLUDED]
 
 

@@ -249,8 +249,9 @@ def keep_history(con: duckdb.DuckDBPyConnection, source: str | None = None) -> N
             "select column_name from information_schema.columns where table_catalog = current_database() "
             "and table_schema || '.' || table_name = ?", [history]).fetchall()}
         for name, data_type in con.execute(
-                "select column_name, data_type from information_schema.columns where table_catalog = current_database() "
-                "and table_schema || '.' || table_name = ? order by ordinal_position", [table]).fetchall():
+                "select column_name, data_type from information_schema.columns "
+                "where table_catalog = current_database() and table_schema || '.' || table_name = ? "
+                "order by ordinal_position", [table]).fetchall():
             if name not in existing:  # a later methodology added a column: older builds show NULL
                 con.execute(f'alter table {history} add column "{name}" {data_type}')
         con.execute(f"insert into {history} by name select * from {prefix}{table}")

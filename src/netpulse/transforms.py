@@ -97,7 +97,8 @@ def run_models(con: duckdb.DuckDBPyConnection, models: list[Model], root: Path |
     if macros.exists():
         con.execute(macros.read_text(encoding="utf-8"))
     existing = dict(con.execute(
-        "select schema_name || '.' || table_name, 'table' from duckdb_tables() where database_name = current_database() "
+        "select schema_name || '.' || table_name, 'table' from duckdb_tables() "
+        "where database_name = current_database() "
         "union all select schema_name || '.' || view_name, 'view' from duckdb_views() "
         "where database_name = current_database() and not internal").fetchall())
     names = []

@@ -491,7 +491,7 @@ def layers(model_seconds: dict[str, float]) -> dict[str, list[str]]:
     Intermediate and Python models are split by where they sit: "after core" when they read a
     core model (directly or through other models), "before core" when a core model reads them.
     """
-    from netpulse.transforms import sql_models
+    from netpulse.build.models import sql_models
 
     sql = {m.name: m for m in sql_models()}
     graph = {name: {d for d in model.depends_on if d != name} for name, model in sql.items()}
@@ -536,7 +536,7 @@ class ModelMemory:
     """
 
     def __init__(self) -> None:
-        from netpulse import transforms
+        from netpulse.build.run import models as transforms
 
         self.peaks: dict[str, float] = {}
         self._running: str | None = None
@@ -583,8 +583,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, default=Path("var/bench-indicators"))
     args = parser.parse_args(argv)
 
-    from netpulse.build import build
-    from netpulse.loading import ingest
+    from netpulse.build.run import build
+    from netpulse.ingest.loading import ingest
 
     settings = bench_settings(args.workdir)
     started = time.perf_counter()

@@ -66,7 +66,7 @@ def parse_shape(text: str, networks: int | None) -> Shape:
 
 def bench_settings(workdir: Path):
     """Settings for a benchmark warehouse under a fresh ``workdir`` (bench_indicators.py)."""
-    from netpulse.settings import Settings
+    from netpulse.config.settings import Settings
 
     shutil.rmtree(workdir, ignore_errors=True)
     return dataclasses.replace(

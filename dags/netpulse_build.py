@@ -11,7 +11,7 @@ from operator import or_
 
 from airflow.sdk import Asset, dag, get_current_context, task
 
-from netpulse.airflow_tasks import (
+from netpulse.orchestration.tasks import (
     INDICATORS_ASSET_URI,
     RAW_ASSET_URIS,
     WAREHOUSE_POOL,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from airflow.sdk import Asset, dag, get_current_context, task
 
-from netpulse.airflow_tasks import (
+from netpulse.orchestration.tasks import (
     RAW_ASSET_URIS,
     WAREHOUSE_POOL,
     dag_arguments,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from airflow.sdk import dag, get_current_context, task
 
-from netpulse.airflow_tasks import WAREHOUSE_POOL, dag_arguments, write_quarterly_extracts
+from netpulse.orchestration.tasks import WAREHOUSE_POOL, dag_arguments, write_quarterly_extracts
 
 
 @dag(dag_id="netpulse_quarterly_extract", schedule="0 6 1 * *", **dag_arguments(tag="extract", doc_md=__doc__))

@@ -25,7 +25,7 @@ os.environ.update({
 for _name in [k for k in os.environ if k.startswith("NETPULSE_")]:
     del os.environ[_name]  # tests never pick up a developer's real settings
 
-from netpulse.settings import Settings  # noqa: E402
+from netpulse.config.settings import Settings  # noqa: E402
 
 TEST_KEY = "test-key-only-for-tests"
 

@@ -6,9 +6,9 @@ import shutil
 
 import pytest
 
-from netpulse.build import build
-from netpulse.loading import ingest
-from netpulse.settings import project_dir
+from netpulse.build.run import build
+from netpulse.config.settings import project_dir
+from netpulse.ingest.loading import ingest
 from tests.conftest import ATTENDANCE_HEADER, attendance_row, query, write_csv
 
 

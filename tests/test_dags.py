@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from netpulse.orchestration import BUILD_DAG_ID, EXTRACT_DAG_ID, INGEST_DAG_IDS, load_dags, prepare_airflow, run_dag
+from netpulse.orchestration.dag_runs import (
+    BUILD_DAG_ID,
+    EXTRACT_DAG_ID,
+    INGEST_DAG_IDS,
+    load_dags,
+    prepare_airflow,
+    run_dag,
+)
 from tests.conftest import ATTENDANCE_HEADER, attendance_row, query, write_csv
 
 # Task ids and their downstream task ids: a change here is a rewiring, made on purpose.

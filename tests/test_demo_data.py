@@ -1,4 +1,4 @@
-"""Tests for the synthetic demo landing zone (netpulse.demo_data)."""
+"""Tests for the synthetic demo landing zone (netpulse.demo.data)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from netpulse.demo_data import COLUMNS, DEMO_END, write_demo_landing
+from netpulse.demo.data import COLUMNS, DEMO_END, write_demo_landing
 
 NETWORKS = ("resp-clinical", "frailty-learning", "digital-inclusion", "carers-voice")
 LONDON = ZoneInfo("Europe/London")

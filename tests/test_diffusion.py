@@ -13,9 +13,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from netpulse.build import build
-from netpulse.loading import ingest
-from netpulse.settings import project_path
+from netpulse.build.run import build
+from netpulse.config.settings import project_path
+from netpulse.ingest.loading import ingest
 from tests.conftest import FORUM_HEADER, make_settings, query, write_csv
 
 POSTS = [

@@ -11,10 +11,10 @@ import re
 
 import pytest
 
-from netpulse.build import build
-from netpulse.key_features import load_key_features
-from netpulse.loading import ingest
-from netpulse.warning_signs import load_warning_signs
+from netpulse.build.run import build
+from netpulse.ingest.loading import ingest
+from netpulse.measures.key_features import load_key_features
+from netpulse.measures.warning_signs import load_warning_signs
 from tests.conftest import (
     ATTENDANCE_HEADER,
     FORUM_HEADER,
@@ -164,7 +164,7 @@ def documented_components() -> dict[str, list[tuple]]:
 
 
 def test_the_methodology_states_the_configured_components_weights_and_scales():
-    from netpulse.key_features import load_key_features
+    from netpulse.measures.key_features import load_key_features
 
     configured = {f.column: [(c.signal, c.evidence, c.weight, *c.scale) for c in f.components]
                   for f in load_key_features().features}

@@ -13,12 +13,12 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from netpulse.build import build
+from netpulse.admin.erasure import erase_member
+from netpulse.build.run import build
 from netpulse.cli import main
-from netpulse.erasure import erase_member
 from netpulse.errors import NetpulseError
-from netpulse.identity import MemberHasher
-from netpulse.loading import ingest
+from netpulse.ingest.identity import MemberHasher
+from netpulse.ingest.loading import ingest
 from tests.conftest import (
     ATTENDANCE_HEADER,
     FORUM_HEADER,

@@ -8,9 +8,9 @@ from datetime import date
 
 import pytest
 
-from netpulse.build import build
-from netpulse.extract import Suppression, load_suppression, stage_basis, write_quarter_extracts
-from netpulse.loading import ingest
+from netpulse.build.run import build
+from netpulse.ingest.loading import ingest
+from netpulse.outputs.extract import Suppression, load_suppression, stage_basis, write_quarter_extracts
 from tests.conftest import ATTENDANCE_HEADER, attendance_row, write_csv, write_networks
 
 

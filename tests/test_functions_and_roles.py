@@ -34,9 +34,9 @@ from __future__ import annotations
 
 import pytest
 
-from netpulse.build import build
-from netpulse.identity import MemberHasher
-from netpulse.loading import ingest
+from netpulse.build.run import build
+from netpulse.ingest.identity import MemberHasher
+from netpulse.ingest.loading import ingest
 from tests.conftest import (
     ATTENDANCE_HEADER,
     FORUM_HEADER,

@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from netpulse import graph as g
-from netpulse.graph import COLUMNS, PHASE_THRESHOLDS, PHASES, all_measures_of, graph_measures, measures_of
+from netpulse.measures import graph as g
+from netpulse.measures.graph import COLUMNS, PHASE_THRESHOLDS, PHASES, all_measures_of, graph_measures, measures_of
 
 
 def key(node) -> str:

@@ -11,12 +11,12 @@ from datetime import date
 
 import pytest
 
-import netpulse.python_models
-from netpulse.build import build
-from netpulse.erasure import erase_member
-from netpulse.extract import write_quarter_extracts
-from netpulse.loading import ingest
-from netpulse.settings import project_dir
+import netpulse.build.python_models
+from netpulse.admin.erasure import erase_member
+from netpulse.build.run import build
+from netpulse.config.settings import project_dir
+from netpulse.ingest.loading import ingest
+from netpulse.outputs.extract import write_quarter_extracts
 from tests.conftest import ATTENDANCE_HEADER, attendance_row, make_settings, query, write_csv
 
 NETWORKS = ("east", "north", "west")
@@ -104,7 +104,7 @@ def test_a_failed_incremental_build_leaves_the_previous_build_visible(built, mon
     def broken(*args, **kwargs):
         raise RuntimeError("deliberate failure")
 
-    monkeypatch.setattr(netpulse.python_models, "classify_versions", broken)
+    monkeypatch.setattr(netpulse.build.python_models, "classify_versions", broken)
     with pytest.raises(RuntimeError, match="deliberate failure"):
         build(settings)
     assert query(settings, "select distinct build_id from indicators.network_period") == [(first.build_id,)]
@@ -155,8 +155,8 @@ def test_worker_processes_give_the_same_figures_as_one_process(tmp_path, monkeyp
             write_csv(settings.landing, network, "attendance", "h1.csv", ATTENDANCE_HEADER,
                       meetings(network, range(1, 7)))
         ingest(settings)
-        monkeypatch.setattr(netpulse.python_models, "PARALLEL_TIES", 0)
-        monkeypatch.setattr(netpulse.python_models, "PARALLEL_PERIODS", 0)
+        monkeypatch.setattr(netpulse.build.python_models, "PARALLEL_TIES", 0)
+        monkeypatch.setattr(netpulse.build.python_models, "PARALLEL_PERIODS", 0)
         build(settings)
         figures[workers] = query(settings, """
             select n.* exclude (build_id), s.* exclude (build_id), w.warning_sign

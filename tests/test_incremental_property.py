@@ -29,13 +29,13 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-import netpulse.build
-from netpulse.build import HISTORY_TABLES, build
-from netpulse.erasure import erase_member
-from netpulse.identities import decide, review_queue
-from netpulse.loading import ingest
-from netpulse.stages import rules_folder
-from netpulse.validation import ValidationReport
+import netpulse.build.run
+from netpulse.admin.erasure import erase_member
+from netpulse.admin.identities import decide, review_queue
+from netpulse.build.run import HISTORY_TABLES, build
+from netpulse.ingest.loading import ingest
+from netpulse.measures.stages import rules_folder
+from netpulse.quality.validation import ValidationReport
 from tests.conftest import ATTENDANCE_HEADER, FORUM_HEADER, ROSTER_HEADER, SURVEY_HEADER, make_settings
 
 MONTHS = [f"2026-{m:02d}" for m in range(1, 7)]
@@ -282,10 +282,10 @@ def _restore_rules_env():
                             ("decide", 0), ("erase", 1, 7), ("rules",)])
 @given(networks=st.integers(2, 4), steps=st.lists(step, min_size=1, max_size=3))
 def test_an_incremental_build_equals_a_full_build(tmp_path_factory, monkeypatch, networks, steps):
-    monkeypatch.setattr(netpulse.build, "validate_frame", _no_validation)
-    monkeypatch.setattr(netpulse.build, "publish_data_docs", lambda *args, **kwargs: None)
+    monkeypatch.setattr(netpulse.build.run, "validate_frame", _no_validation)
+    monkeypatch.setattr(netpulse.build.run, "publish_data_docs", lambda *args, **kwargs: None)
     # Build incrementally however many networks changed (a real build goes full above half).
-    monkeypatch.setattr(netpulse.build, "INCREMENTAL_UP_TO", 1.0)
+    monkeypatch.setattr(netpulse.build.run, "INCREMENTAL_UP_TO", 1.0)
     os.environ.pop("NETPULSE_STAGE_RULES", None)
     scenario = Scenario(tmp_path_factory.mktemp("incremental"), networks)
     try:

@@ -15,11 +15,11 @@ from __future__ import annotations
 import pytest
 
 from netpulse import METHODOLOGY_VERSION
-from netpulse.build import build
-from netpulse.key_features import load_key_features
-from netpulse.loading import ingest
-from netpulse.stages import load_stage_rules
-from netpulse.warning_signs import load_warning_signs
+from netpulse.build.run import build
+from netpulse.ingest.loading import ingest
+from netpulse.measures.key_features import load_key_features
+from netpulse.measures.stages import load_stage_rules
+from netpulse.measures.warning_signs import load_warning_signs
 from tests.conftest import (
     ATTENDANCE_HEADER,
     FORUM_HEADER,

@@ -10,9 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from netpulse import demo_data
-from netpulse.errors import ConfigError
-from netpulse.instruments import (
+from netpulse.config.instruments import (
     KEY_FEATURES,
     InvalidAnswer,
     default_instrument,
@@ -20,6 +18,8 @@ from netpulse.instruments import (
     instrument_from_dict,
     load_instrument,
 )
+from netpulse.demo.run import data as demo_data
+from netpulse.errors import ConfigError
 
 FIXTURE = Path(__file__).parent / "fixtures" / "vendors" / "qualtrics" / "instrument.yaml"
 
@@ -231,7 +231,7 @@ def test_load_instrument_names_the_file_in_its_errors(tmp_path):
 def test_keep_free_text_is_accepted_with_a_warning_that_v1_never_loads_it(tmp_path, caplog):
     path = tmp_path / "free.yaml"
     path.write_text(yaml.safe_dump(minimal(keep_free_text=True), default_flow_style=False), encoding="utf-8")
-    with caplog.at_level(logging.WARNING, logger="netpulse.instruments"):
+    with caplog.at_level(logging.WARNING, logger="netpulse.config.instruments"):
         instrument = load_instrument(path)
     assert instrument.keep_free_text
     assert "never loads free-text answers" in caplog.text

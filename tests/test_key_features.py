@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 import yaml
 
+from netpulse.config.settings import project_path
 from netpulse.errors import ConfigError
-from netpulse.key_features import FEATURE_COLUMNS, load_key_features, parameters_frame, score_features
-from netpulse.settings import project_path
+from netpulse.measures.key_features import FEATURE_COLUMNS, load_key_features, parameters_frame, score_features
 
 CONFIG = load_key_features()
 

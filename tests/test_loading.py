@@ -7,10 +7,10 @@ import shutil
 
 import pytest
 
-from netpulse import loading
 from netpulse.errors import ConfigError, UnknownNetwork, WarehouseLocked
-from netpulse.loading import ingest
-from netpulse.warehouse import connect
+from netpulse.ingest import loading
+from netpulse.ingest.loading import ingest
+from netpulse.store.warehouse import connect
 from tests.conftest import ATTENDANCE_HEADER, FORUM_HEADER, SURVEY_HEADER, attendance_row, query, write_csv
 
 GOOD_ROWS = [
@@ -230,7 +230,7 @@ def test_a_file_changing_while_it_is_read_is_left_for_the_next_run(settings, mon
 
 
 def test_an_internal_error_on_one_file_quarantines_it_and_the_others_still_load(settings, monkeypatch):
-    from netpulse import formats
+    from netpulse.ingest import formats
 
     write_csv(settings.landing, "net", "attendance", "a-good.csv", ATTENDANCE_HEADER, GOOD_ROWS)
     write_csv(settings.landing, "net", "forum", "b-trigger.csv", FORUM_HEADER,

@@ -3,9 +3,9 @@ file-by-file loader: a failing rule quarantines exactly the files it concerns, b
 
 from __future__ import annotations
 
-from netpulse import loading
-from netpulse.loading import ingest
-from netpulse.validation import validate_frame
+from netpulse.ingest import loading
+from netpulse.ingest.loading import ingest
+from netpulse.quality.validation import validate_frame
 from tests.conftest import ATTENDANCE_HEADER as HEADER
 from tests.conftest import FORUM_HEADER, SURVEY_HEADER, attendance_row, query, write_csv
 
@@ -61,9 +61,9 @@ def test_failures_in_a_batch_give_the_same_reasons_as_one_file_alone(settings):
     outcomes = {o.path.split("/")[-1]: o for o in ingest(settings).outcomes}
     assert outcomes["a-good.csv"].status == "loaded"
     # The same file validated alone, as the loader did file by file before batches.
-    from netpulse.formats import read_delivery, type_delivery
-    from netpulse.identity import MemberHasher
-    from netpulse.sources import FORMATS
+    from netpulse.ingest.formats import read_delivery, type_delivery
+    from netpulse.ingest.identity import MemberHasher
+    from netpulse.ingest.sources import FORMATS
 
     fmt = FORMATS["survey"]
     alone = validate_frame("survey", type_delivery(read_delivery(bad, fmt), fmt, "Europe/London",

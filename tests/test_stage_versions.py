@@ -9,8 +9,7 @@ import pytest
 import yaml
 
 from netpulse.errors import ConfigError
-from netpulse.extract import stage_basis
-from netpulse.stages import (
+from netpulse.measures.stages import (
     Condition,
     classify,
     classify_versions,
@@ -20,6 +19,7 @@ from netpulse.stages import (
     rules_folder,
     version_key,
 )
+from netpulse.outputs.extract import stage_basis
 
 V1 = load_stage_rules(rules_folder() / "stage-rules-1.yaml")
 V2 = load_stage_rules(rules_folder() / "stage-rules-2.yaml")

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from netpulse.errors import ConfigError
-from netpulse.stages import classify, load_stage_rules, rules_folder
+from netpulse.measures.stages import classify, load_stage_rules, rules_folder
 
 # These tests are about stage-rules-1's behaviour, so they load it by name, not as "current".
 V1_PATH = rules_folder() / "stage-rules-1.yaml"

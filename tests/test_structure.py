@@ -16,9 +16,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from netpulse.build import build
-from netpulse.graph import graph_measures, measures_of
-from netpulse.loading import ingest
+from netpulse.build.run import build
+from netpulse.ingest.loading import ingest
+from netpulse.measures.graph import graph_measures, measures_of
 from tests.conftest import (
     ATTENDANCE_HEADER,
     FORUM_HEADER,

@@ -8,13 +8,13 @@ import shutil
 import pandas as pd
 import pytest
 
-from netpulse import validation
+from netpulse.config.settings import project_path
 from netpulse.errors import ConfigError
-from netpulse.formats import read_delivery, type_delivery
-from netpulse.identity import MemberHasher
-from netpulse.settings import project_path
-from netpulse.sources import FORMATS
-from netpulse.validation import load_suite, suite_names, validate_frame
+from netpulse.ingest.formats import read_delivery, type_delivery
+from netpulse.ingest.identity import MemberHasher
+from netpulse.ingest.sources import FORMATS
+from netpulse.quality import validation
+from netpulse.quality.validation import load_suite, suite_names, validate_frame
 from tests.conftest import ATTENDANCE_HEADER, FORUM_HEADER, ROSTER_HEADER, SURVEY_HEADER, write_csv
 
 GOOD = {

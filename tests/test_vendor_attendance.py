@@ -21,9 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from netpulse.errors import DeliveryRejected
-from netpulse.formats import read_delivery
-from netpulse.sources import FORMATS
-from netpulse.vendors import ParseOptions, signin, teams, zoom
+from netpulse.ingest.formats import read_delivery
+from netpulse.ingest.sources import FORMATS
+from netpulse.ingest.vendors import ParseOptions, signin, teams, zoom
 
 FIXTURES = Path(__file__).parent / "fixtures" / "vendors"
 US, UK = ParseOptions(date_order="mdy"), ParseOptions(date_order="dmy")

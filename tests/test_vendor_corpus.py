@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from netpulse.orchestration import load_dags, prepare_airflow, run_dag
+from netpulse.orchestration.dag_runs import load_dags, prepare_airflow, run_dag
 from tests.conftest import query, slack_export_zip
 
 FIXTURES = Path(__file__).parent / "fixtures" / "vendors"

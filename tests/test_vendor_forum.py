@@ -19,10 +19,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from netpulse.errors import DeliveryRejected
-from netpulse.formats import read_delivery, type_delivery, vendor_frame
-from netpulse.identity import MemberHasher
-from netpulse.sources import FORMATS
-from netpulse.vendors import ParseOptions, discourse, slack
+from netpulse.ingest.formats import read_delivery, type_delivery, vendor_frame
+from netpulse.ingest.identity import MemberHasher
+from netpulse.ingest.sources import FORMATS
+from netpulse.ingest.vendors import ParseOptions, discourse, slack
 
 FIXTURES = Path(__file__).parent / "fixtures" / "vendors"
 TOPIC_BYTES = (FIXTURES / "discourse" / "topic.json").read_bytes()

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from netpulse.build import build
-from netpulse.identities import decide, review_queue
-from netpulse.loading import ingest
+from netpulse.admin.identities import decide, review_queue
+from netpulse.build.run import build
+from netpulse.ingest.loading import ingest
 from tests.conftest import ROSTER_HEADER, query, slack_export_zip, write_csv, write_networks
 
 FIXTURES = Path(__file__).parent / "fixtures" / "vendors"

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from netpulse.errors import ConfigError
-from netpulse.warning_signs import detect_warning_signs, load_warning_signs
+from netpulse.measures.warning_signs import detect_warning_signs, load_warning_signs
 
 SIGNS = load_warning_signs()
 

@@ -10,8 +10,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from netpulse.config.settings import DEMO_HASH_KEY, Settings
 from netpulse.errors import NetpulseError
-from netpulse.settings import DEMO_HASH_KEY, Settings
 
 log = logging.getLogger("netpulse")
 
@@ -25,8 +25,8 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from netpulse.build import build
-    from netpulse.loading import ingest
+    from netpulse.build.run import build
+    from netpulse.ingest.loading import ingest
 
     settings = _settings(args)
     if not settings.landing.is_dir():
@@ -43,14 +43,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from netpulse.status import warehouse_status
+    from netpulse.outputs.status import warehouse_status
 
     print(warehouse_status(_settings(args)))
     return 0
 
 
 def cmd_identities(args: argparse.Namespace) -> int:
-    from netpulse.identities import decide, format_queue, review_queue
+    from netpulse.admin.identities import decide, format_queue, review_queue
 
     settings = _settings(args)
     if args.action == "list":
@@ -67,8 +67,8 @@ def cmd_identities(args: argparse.Namespace) -> int:
 
 
 def cmd_erase(args: argparse.Namespace) -> int:
-    from netpulse.build import build
-    from netpulse.erasure import erase_member
+    from netpulse.admin.erasure import erase_member
+    from netpulse.build.run import build
 
     settings = _settings(args)
     report = erase_member(settings, args.network, args.email, requested_by=args.by or os.environ.get("USER"))
@@ -81,7 +81,7 @@ def cmd_erase(args: argparse.Namespace) -> int:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    from netpulse.extract import write_quarter_extracts
+    from netpulse.outputs.extract import write_quarter_extracts
 
     settings = _settings(args)
     as_of = date.fromisoformat(args.as_of) if args.as_of else date.today()
@@ -91,7 +91,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from netpulse.demo import run_demo
+    from netpulse.demo.run import run_demo
 
     if not os.environ.get("NETPULSE_HASH_KEY"):
         os.environ["NETPULSE_HASH_KEY"] = DEMO_HASH_KEY

@@ -1,0 +1,1 @@
+"""Acts on request: erasure of a member, identity decisions."""

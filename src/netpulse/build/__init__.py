@@ -1,0 +1,1 @@
+"""Builds: the model runner, Python models, incremental builds per network."""

@@ -1,0 +1,1 @@
+"""Configuration: settings from the environment (the only reader of NETPULSE_*), networks, instruments."""

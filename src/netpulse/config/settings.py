@@ -1,0 +1,75 @@
+"""Where netpulse reads and writes, taken from environment variables.
+
+Every path the pipeline writes to defaults to a git-ignored location under the current
+directory, so a fresh clone never gets generated files committed by accident.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from netpulse.errors import ConfigError
+
+# The repository root when netpulse runs from a checkout (editable install). SQL models,
+# expectation suites, DDL and DAGs live there, beside the package, not inside it.
+_CHECKOUT_ROOT = Path(__file__).resolve().parents[3]
+
+DEMO_HASH_KEY = "netpulse-demo-key-not-for-real-data"
+
+
+def project_dir() -> Path:
+    return Path(os.environ.get("NETPULSE_PROJECT_DIR", _CHECKOUT_ROOT))
+
+
+def project_path(*parts: str) -> Path:
+    path = project_dir().joinpath(*parts)
+    if not path.exists():
+        raise ConfigError(
+            f"{path} not found: run netpulse from its checkout or set NETPULSE_PROJECT_DIR"
+        )
+    return path
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    landing: Path
+    warehouse: Path
+    network_config: Path | None
+    extracts: Path
+    data_docs: Path
+    hash_key: str | None
+    lock_attempts: int
+    lock_wait_seconds: float
+    # Processes for the build's per-network Python models and DuckDB's threads (NETPULSE_WORKERS).
+    workers: int = os.cpu_count() or 1
+
+    @classmethod
+    def from_env(cls, **overrides) -> "Settings":
+        env = os.environ
+        home = Path(env.get("NETPULSE_HOME", "var"))
+        config = env.get("NETPULSE_CONFIG")
+        values = dict(
+            home=home,
+            landing=Path(env.get("NETPULSE_LANDING", home / "landing")),
+            warehouse=Path(env.get("NETPULSE_WAREHOUSE", "warehouse/netpulse.duckdb")),
+            network_config=Path(config) if config else None,
+            extracts=Path(env.get("NETPULSE_EXTRACTS", home / "extracts")),
+            data_docs=Path(env.get("NETPULSE_DATA_DOCS", home / "data_docs")),
+            hash_key=env.get("NETPULSE_HASH_KEY") or None,
+            lock_attempts=int(env.get("NETPULSE_LOCK_ATTEMPTS", "6")),
+            lock_wait_seconds=float(env.get("NETPULSE_LOCK_WAIT_SECONDS", "0.5")),
+            workers=max(1, int(env.get("NETPULSE_WORKERS") or os.cpu_count() or 1)),
+        )
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def require_hash_key(self) -> str:
+        if not self.hash_key:
+            raise ConfigError(
+                "NETPULSE_HASH_KEY is not set: member identifiers are pseudonymised with this "
+                "secret key; set it (and keep it out of version control) before loading data"
+            )
+        return self.hash_key

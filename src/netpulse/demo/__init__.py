@@ -1,0 +1,1 @@
+"""The demo landing zone and the demo run."""

@@ -1,0 +1,1 @@
+"""From landing zone to raw tables: sources, formats, vendor parsers, pseudonymised identity, loading."""

@@ -1,0 +1,1 @@
+"""Pure functions on frames: graph measures, key-feature scores, stages, warning signs."""

@@ -1,0 +1,1 @@
+"""Airflow: the functions DAG tasks call, and running DAGs in-process."""

@@ -1,0 +1,1 @@
+"""What people read: funder extracts and the status report."""

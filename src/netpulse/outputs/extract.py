@@ -1,0 +1,171 @@
+"""Quarterly indicator extracts for funders: one CSV per network and quarter.
+
+Funders see aggregates only, with small numbers suppressed: counts from 1 to
+``min_count - 1`` are shown as ``*`` and the rest rounded to the nearest ``round_to``
+(the usual health-statistics rule: 1-7 suppressed, others rounded to 5). The stage is
+explained by the rule's thresholds, never by the period's own small counts.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import yaml
+
+from netpulse.config.settings import Settings
+from netpulse.errors import ConfigError, NetpulseError
+from netpulse.measures.key_features import FEATURE_COLUMNS
+from netpulse.measures.stages import StageRules, current_rules, load_rule_sets, load_stage_rules
+from netpulse.store.warehouse import open_warehouse
+
+COUNT_COLUMNS = ("active_members", "new_members", "retained_members", "meetings_held",
+                 "attendances", "forum_posts", "forum_replies", "survey_responses")
+SUPPRESSED = "*"
+
+
+@dataclass(frozen=True)
+class Suppression:
+    min_count: int = 8
+    round_to: int = 5
+
+    def score(self, value: float | None, active_members: int) -> str:
+        """A key-feature score, shown only when it describes at least min_count active members.
+
+        A score of a network with 1 to min_count - 1 active members says something about
+        identifiable people; blank means no evidence (NULL), never 0.
+        """
+        if value is None or value != value:  # NaN
+            return ""
+        if active_members < self.min_count:
+            return SUPPRESSED
+        return str(int(round(value)))
+
+    def apply(self, value: int) -> str:
+        if value == 0:
+            return "0"
+        if value < self.min_count:
+            return SUPPRESSED
+        return str(int(self.round_to * round(value / self.round_to)))
+
+
+def load_suppression(config: Path | None) -> Suppression:
+    if config is None or not config.exists():
+        return Suppression()
+    section = (yaml.safe_load(config.read_text(encoding="utf-8")) or {}).get("suppression") or {}
+    rule = Suppression(**{k: int(v) for k, v in section.items() if k in ("min_count", "round_to")})
+    if rule.min_count < 1 or rule.round_to < 1:
+        raise ConfigError(f"{config}: suppression min_count and round_to must be at least 1")
+    return rule
+
+
+def stage_basis(stage: str, grain: str, rules: StageRules | None = None, version: str | None = None,
+                rule_sets: list[StageRules] | None = None) -> str:
+    """The thresholds of the rule for a stage, in words, without any of the period's values.
+
+    ``version`` is the rules version the period was classified with: the stage is explained
+    with that version's thresholds (every version is kept in ``config/stage_rules/``), never
+    with thresholds it was not classified by. Only a version no longer found is named as such.
+    ``rule_sets`` are the versions to look in (read from the folder when not given).
+    """
+    if version is not None and (rules is None or version != rules.version):
+        by_version = {r.version: r for r in (rule_sets if rule_sets is not None else load_rule_sets())}
+        if version in by_version:
+            rules = by_version[version]
+        else:
+            current = rules or load_stage_rules()
+            return f"classified by stage rules {version} (not the current {current.version})"
+    rules = rules or load_stage_rules()
+    for rule in rules.rules:
+        if rule.stage == stage:
+            if not rule.conditions:
+                return rule.note or stage
+            return "; ".join(c.basis(grain) for c in rule.conditions)
+    return stage
+
+
+def write_quarter_extracts(settings: Settings, *, as_of: date, build_id: str | None = None) -> list[Path]:
+    """For each network, write its latest quarter that ended before ``as_of``.
+
+    With ``build_id``, the figures are those that build published (from the history
+    tables: each network's rows from the latest build up to that one that built it), so an
+    extract sent to a funder can be reproduced exactly after late data, identity merges or a
+    new methodology; the file name then carries the build id.
+    """
+    suppression = load_suppression(settings.network_config)
+    rule_sets = load_rule_sets()  # once: rows from history may each name an earlier version
+    rules = current_rules(rule_sets)
+    source = "indicators.network_period_history" if build_id else "indicators.network_period"
+    signs_source = "indicators.warning_signs_history" if build_id else "indicators.warning_signs"
+    with open_warehouse(settings, read_only=True) as con:
+        if build_id and not con.execute("select count(*) from meta.builds where build_id = ? and status = 'succeeded'",
+                                        [build_id]).fetchone()[0]:
+            raise NetpulseError(f"no successful build {build_id!r}: `netpulse status` shows the last build")
+        rows = con.execute(
+            f"""
+            select p.*, n.name as network_name,
+                   (p.period_start + interval 3 month - interval 1 day)::date as period_end
+            from {source} as p
+            inner join meta.networks as n using (network_id)
+            where p.grain = 'quarter' and p.period_start + interval 3 month <= ?
+                and (? is null or (p.network_id, p.build_id) in (
+                    select (network_id, build_id) from meta.network_builds_as_of(?)))
+            qualify p.period_start = max(p.period_start) over (partition by p.network_id)
+            order by p.network_id
+            """,
+            [as_of, build_id, build_id],
+        ).df()
+        signs = _warning_signs(con, signs_source, build_id)
+    written = []
+    for row in rows.to_dict("records"):
+        folder = settings.extracts / row["network_id"]
+        folder.mkdir(parents=True, exist_ok=True)
+        suffix = f"_build-{build_id}" if build_id else ""
+        path = folder / f"{row['network_id']}_quarter_{row['period_start']:%Y-%m-%d}{suffix}.csv"
+        record = {
+            "network_id": row["network_id"],
+            "network_name": row["network_name"],
+            "quarter_start": f"{row['period_start']:%Y-%m-%d}",
+            "quarter_end": f"{row['period_end']:%Y-%m-%d}",
+            "stage": row["stage"],
+            "stage_held_by_hysteresis": row["stage"] != row["evidence_stage"],
+            "stage_basis": stage_basis(row["stage"], "quarter", rules, row["stage_rules_version"], rule_sets),
+            **{c: suppression.apply(int(row[c])) for c in COUNT_COLUMNS},
+            **{c: suppression.score(row.get(c), int(row["active_members"])) for c in FEATURE_COLUMNS},
+            "warning_signs": signs.get((row["network_id"], f"{row['period_start']:%Y-%m-%d}"), ""),
+            "suppression": (f"counts 1-{suppression.min_count - 1} shown as {SUPPRESSED}, "
+                            f"others rounded to {suppression.round_to}; key-feature scores (0-100, blank = "
+                            f"no evidence) shown as {SUPPRESSED} below {suppression.min_count} active members"),
+            "methodology_version": row["methodology_version"],
+            "stage_rules_version": row["stage_rules_version"],
+            "key_features_version": row.get("key_features_version"),
+            "build_id": row["build_id"],
+        }
+        tmp = path.with_suffix(".csv.tmp")
+        with tmp.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(record))
+            writer.writeheader()
+            writer.writerow(record)
+        tmp.replace(path)  # never leave a half-written extract
+        written.append(path)
+    return written
+
+
+def _warning_signs(con, table: str, build_id: str | None) -> dict:
+    """The warning signs of each network's quarters, in words: sign (severity, periods held)."""
+    exists = con.execute("select count(*) from information_schema.tables where table_schema || '.' || table_name = ?",
+                         [table]).fetchone()[0]
+    if not exists:  # a build from before warning signs existed
+        return {}
+    rows = con.execute(
+        f"select network_id, period_start, warning_sign, severity, periods_held from {table} "
+        "where grain = 'quarter' and (? is null or (network_id, build_id) in ("
+        "select (network_id, build_id) from meta.network_builds_as_of(?))) order by warning_sign",
+        [build_id, build_id]).fetchall()
+    signs: dict = {}
+    for network_id, period_start, sign, severity, held in rows:
+        text = f"{sign.replace('_', ' ')} ({severity}, {held} quarter{'s' if held > 1 else ''})"
+        signs.setdefault((network_id, f"{period_start:%Y-%m-%d}"), []).append(text)
+    return {key: "; ".join(texts) for key, texts in signs.items()}

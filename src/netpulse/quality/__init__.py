@@ -1,0 +1,1 @@
+"""Great Expectations suites run on deliveries and on indicator tables; Data Docs."""

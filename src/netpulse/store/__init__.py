@@ -1,0 +1,1 @@
+"""The DuckDB warehouse: connections, locks, DDL. Imports no other netpulse module."""

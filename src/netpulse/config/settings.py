@@ -32,6 +32,23 @@ def project_path(*parts: str) -> Path:
     return path
 
 
+# Versioned methodology files a deployment may point elsewhere (a new version under trial).
+METHODOLOGY_VARIABLES = {
+    "stage_rules": "NETPULSE_STAGE_RULES",
+    "key_features": "NETPULSE_KEY_FEATURES",
+    "warning_signs": "NETPULSE_WARNING_SIGNS",
+}
+
+
+def methodology_file(name: str) -> Path | None:
+    """The file a ``NETPULSE_*`` variable names for a methodology definition, if it is set.
+
+    This module is the only reader of ``NETPULSE_*``: the measures ask it, never the environment.
+    """
+    configured = os.environ.get(METHODOLOGY_VARIABLES[name])
+    return Path(configured) if configured else None
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path

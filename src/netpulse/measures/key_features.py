@@ -12,7 +12,6 @@ The input is one row per network x period, so this runs in pandas inside the bui
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +19,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from netpulse.config.settings import project_path
+from netpulse.config.settings import methodology_file, project_path
 from netpulse.errors import ConfigError
 
 KEYS = ["network_id", "grain", "period_start"]
@@ -70,8 +69,7 @@ class KeyFeatureConfig:
 
 
 def default_config_path() -> Path:
-    configured = os.environ.get("NETPULSE_KEY_FEATURES")
-    return Path(configured) if configured else project_path("config", "key_features.yaml")
+    return methodology_file("key_features") or project_path("config", "key_features.yaml")
 
 
 def load_key_features(path: Path | None = None) -> KeyFeatureConfig:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 import operator
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +22,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from netpulse.config.settings import project_path
+from netpulse.config.settings import methodology_file, project_path
 from netpulse.errors import ConfigError
 
 OPERATORS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt,
@@ -31,7 +30,6 @@ OPERATORS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operat
 SYMBOLS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "=", "in": "one of"}
 MISSING = ("fail", "pass")  # what a condition does when its metric is undefined
 
-RULES_ENV = "NETPULSE_STAGE_RULES"
 _DOCUMENT_KEYS = {"version", "window", "hold_periods", "stage_order", "rules"}
 _RULE_KEYS = {"stage", "when", "note"}
 _CONDITION_KEYS = {"metric", "op", "value", "missing"}
@@ -140,9 +138,9 @@ def _folder_files() -> list[Path]:
 
 def default_rules_path() -> Path:
     """The current rules: the file in NETPULSE_STAGE_RULES if set, else the folder's highest version."""
-    configured = os.environ.get(RULES_ENV)
+    configured = methodology_file("stage_rules")
     if configured:
-        return Path(configured)
+        return configured
     files = _folder_files()
     if not files:
         raise ConfigError(f"stage rules {rules_folder()}: no rules file (stage-rules-N.yaml)")
@@ -153,9 +151,9 @@ def load_rule_sets() -> list[StageRules]:
     """Every rules version, in version order: the folder's files plus NETPULSE_STAGE_RULES if set."""
     loaded: dict[str, tuple[Path, StageRules]] = {}
     paths = _folder_files()
-    configured = os.environ.get(RULES_ENV)
+    configured = methodology_file("stage_rules")
     if configured:
-        paths.append(Path(configured))
+        paths.append(configured)
     for path in paths:
         rules = load_stage_rules(path)
         if rules.version in loaded:

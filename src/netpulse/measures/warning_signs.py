@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import math
 import operator
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
-from netpulse.config.settings import project_path
+from netpulse.config.settings import methodology_file, project_path
 from netpulse.errors import ConfigError
 
 KEYS = ["network_id", "grain", "period_start"]
@@ -61,8 +60,7 @@ class WarningSignRules:
 
 
 def default_path() -> Path:
-    configured = os.environ.get("NETPULSE_WARNING_SIGNS")
-    return Path(configured) if configured else project_path("config", "warning_signs.yaml")
+    return methodology_file("warning_signs") or project_path("config", "warning_signs.yaml")
 
 
 def load_warning_signs(path: Path | None = None) -> WarningSignRules:

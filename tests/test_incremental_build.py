@@ -88,7 +88,7 @@ def test_new_definitions_rebuild_every_network(built, tmp_path, monkeypatch):
     project = tmp_path / "project"
     for folder in ("transforms", "expectations", "warehouse", "config"):
         shutil.copytree(project_dir() / folder, project / folder)
-    path = project / "transforms" / "indicators" / "network_period.sql"
+    path = project / "transforms" / "5_indicators" / "network_period.sql"
     path.write_text(path.read_text(encoding="utf-8") + "\n-- a comment is a change of definitions too\n")
     monkeypatch.setenv("NETPULSE_PROJECT_DIR", str(project))
     report = build(settings)
@@ -134,7 +134,7 @@ def test_a_table_across_networks_without_an_incremental_rule_makes_the_build_ful
     project = tmp_path / "project"
     for folder in ("transforms", "expectations", "warehouse", "config"):
         shutil.copytree(project_dir() / folder, project / folder)
-    (project / "transforms" / "intermediate" / "int_members_counted.sql").write_text(
+    (project / "transforms" / "4_periods" / "int_members_counted.sql").write_text(
         "select count(*) as members from core.members\n")
     monkeypatch.setenv("NETPULSE_PROJECT_DIR", str(project))
     assert build(settings).kind == "full"  # new definitions

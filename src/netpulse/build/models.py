@@ -21,12 +21,15 @@ from netpulse.config.settings import project_path
 from netpulse.errors import ConfigError
 from netpulse.progress import Progress
 
-# folder -> (schema, materialisation)
+# folder -> (schema, materialisation), in the order the flow runs: raw rows as views, what the
+# marts need, the marts, per-network-period building blocks, the indicators. Within and across
+# folders the runner still orders models by what they read; the numbers are for people.
 FOLDERS = {
-    "staging": ("staging", "view"),
-    "intermediate": ("staging", "table"),
-    "marts": ("core", "table"),
-    "indicators": ("indicators", "table"),
+    "1_staging": ("staging", "view"),
+    "2_prepared": ("staging", "table"),
+    "3_core": ("core", "table"),
+    "4_periods": ("staging", "table"),
+    "5_indicators": ("indicators", "table"),
 }
 # A model may set its own materialisation on a line of its header: "-- materialised: view".
 MATERIALISED = re.compile(r"^--\s*materialised:\s*(view|table)\b", re.IGNORECASE | re.MULTILINE)

@@ -25,7 +25,7 @@ from bench.landing_shape import write_landing, write_new_file  # noqa: E402
 
 
 def settings_for(workdir: Path):
-    from netpulse.settings import Settings
+    from netpulse.config.settings import Settings
 
     return dataclasses.replace(
         Settings.from_env(), landing=workdir / "landing", warehouse=workdir / "bench.duckdb",
@@ -53,8 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fresh", action="store_true", help="write the landing zone again")
     args = parser.parse_args(argv)
 
-    from netpulse.build import build
-    from netpulse.loading import ingest
+    from netpulse.build.run import build
+    from netpulse.ingest.loading import ingest
 
     settings = settings_for(args.workdir)
     if args.fresh or not settings.landing.exists():

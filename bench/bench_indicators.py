@@ -536,7 +536,7 @@ class ModelMemory:
     """
 
     def __init__(self) -> None:
-        from netpulse.build.run import models as transforms
+        from netpulse.build import models as transforms
 
         self.peaks: dict[str, float] = {}
         self._running: str | None = None

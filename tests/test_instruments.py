@@ -18,7 +18,7 @@ from netpulse.config.instruments import (
     instrument_from_dict,
     load_instrument,
 )
-from netpulse.demo.run import data as demo_data
+from netpulse.demo import data as demo_data
 from netpulse.errors import ConfigError
 
 FIXTURE = Path(__file__).parent / "fixtures" / "vendors" / "qualtrics" / "instrument.yaml"

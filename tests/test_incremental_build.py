@@ -29,7 +29,8 @@ def meetings(network: str, months: range, members: int = 10, tag: str = "m") -> 
 
 @pytest.fixture
 def built(tmp_path):
-    settings = make_settings(tmp_path)
+    # A file name that is no plain SQL identifier: the build names the warehouse's catalog after it.
+    settings = make_settings(tmp_path, warehouse=tmp_path / "net-pulse.v2.duckdb")
     for network in NETWORKS:
         write_csv(settings.landing, network, "attendance", "h1.csv", ATTENDANCE_HEADER, meetings(network, range(1, 7)))
     ingest(settings)

@@ -67,7 +67,8 @@ class Scratch:
 
     def __init__(self, con: duckdb.DuckDBPyConnection):
         self.con = con
-        self.warehouse = con.execute("select current_database()").fetchone()[0]
+        self.catalog = con.execute("select current_database()").fetchone()[0]
+        self.warehouse = '"' + self.catalog.replace('"', '""') + '"'  # for SQL: named after the file
         self.networks: list[str] = []
 
     def __enter__(self) -> "Scratch":
@@ -123,7 +124,7 @@ class Scratch:
         """The raw and meta rows of the networks (tables without network_id: views of the warehouse's)."""
         self.networks = sorted(networks)
         self.con.execute(f"insert into {SCRATCH}.main.build_networks select unnest(?::varchar[])", [self.networks])
-        for table, columns in _tables(self.con, self.warehouse, ("raw", "meta")).items():
+        for table, columns in _tables(self.con, self.catalog, ("raw", "meta")).items():
             source = f"{self.warehouse}.{table}"
             if any(name == "network_id" for name, _ in columns):
                 self.con.execute(f"create table {SCRATCH}.{table} as select * from {source} "
@@ -162,7 +163,7 @@ class Scratch:
         if moved:
             raise Fallback("the latest activity moved to another month: every network's spine changes")
         scratch = _tables(self.con, SCRATCH, SCHEMAS[2:])
-        warehouse = _tables(self.con, self.warehouse, SCHEMAS[2:])
+        warehouse = _tables(self.con, self.catalog, SCHEMAS[2:])
         for model in self.tables(models):
             if scratch.get(model.name) != warehouse.get(model.name):
                 raise Fallback(f"{model.name} has other columns than the warehouse's")

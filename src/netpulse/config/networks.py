@@ -147,13 +147,12 @@ def stored_networks(con) -> dict[str, Network]:
     return {r[0]: Network(*r[:8], priority_themes=tuple(r[8])) for r in rows}
 
 
-def store_networks(con, networks: list[Network]) -> None:
+def store_networks(con, networks: list[Network], stored: dict[str, Network]) -> None:
     """Record networks that are new or changed, in one statement.
 
-    Unchanged networks keep their row and its updated_at: a build reads that time to know
-    which networks' configuration changed, so rewriting every row each run would rebuild all.
+    ``stored`` is what :func:`stored_networks` read. Unchanged networks are not written: an
+    upsert costs ~40 ms a row, most of a run with nothing new on 200 networks.
     """
-    stored = stored_networks(con)
     changed = [n for n in networks if stored.get(n.network_id) != n]
     if not changed:
         return

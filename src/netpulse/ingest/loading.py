@@ -78,11 +78,12 @@ def new_run_id(prefix: str = "manual") -> str:
 def resolve_networks(settings: Settings, con: duckdb.DuckDBPyConnection,
                      found: list[LandingFile]) -> dict[str, Network]:
     """Configured networks, plus defaults for networks that only exist in the landing zone."""
-    networks = stored_networks(con)
+    stored = stored_networks(con)
+    networks = dict(stored)
     networks.update(load_networks(settings.network_config))
     for network_id in sorted({f.network_id for f in found} - networks.keys()):
         networks[network_id] = default_network(network_id)
-    store_networks(con, list(networks.values()))
+    store_networks(con, list(networks.values()), stored)
     return networks
 
 
@@ -275,7 +276,7 @@ def _ingest_batch(con: duckdb.DuckDBPyConnection, batch: list[tuple[LandingFile,
         if sha in loaded_before:
             earlier = loaded_before[sha]
             delivery.outcome.status, delivery.duplicate_of = "duplicate", earlier[0]
-            delivery.outcome.error = f"same content as delivery {earlier[0]} ({earlier[1]}, {earlier[2]})"
+            delivery.outcome.error = f"same content as delivery {earlier[0]} ({earlier[1]}, loaded)"
         elif not _read(delivery):
             progress.advance(label=landing_file.relative_path)
             continue
@@ -296,13 +297,13 @@ def _ingest_batch(con: duckdb.DuckDBPyConnection, batch: list[tuple[LandingFile,
     return deliveries
 
 
-def _loaded_by_content(con, shas: list[str]) -> dict[str, tuple[int, str, str]]:
+def _loaded_by_content(con, shas: list[str]) -> dict[str, tuple[int, str]]:
     rows = con.execute(
         "select sha256, min(delivery_id), arg_min(path, delivery_id) from meta.deliveries "
         "where status = 'loaded' and sha256 in (select unnest(?::varchar[])) group by sha256",
         [shas],
     ).fetchall()
-    return {sha: (delivery_id, path, "loaded") for sha, delivery_id, path in rows}
+    return {sha: (delivery_id, path) for sha, delivery_id, path in rows}
 
 
 def _read(delivery: _Delivery) -> bool:

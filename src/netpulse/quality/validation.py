@@ -178,7 +178,7 @@ def validate_parts(suite_name: str, frame: pd.DataFrame, parts: int) -> dict[int
     own line numbers. "Unique" means unique within a delivery, as when files were validated
     one by one: the batch checks the value together with the file it is in.
     """
-    suite = _per_delivery(load_suite(suite_name))
+    suite = _per_delivery(suite_name)
     # GX copies the frame for each rule it checks: give it only the columns the rules name.
     named = {PART, "line_number"} | {c for e in suite.expectations for c in _columns_of(e.configuration.kwargs)}
     indexed = frame[[c for c in frame.columns if c in named]].reset_index(drop=True)
@@ -216,11 +216,13 @@ def _columns_of(kwargs: dict) -> list[str]:
     return [kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs] + list(kwargs.get("column_list", []))
 
 
-def _per_delivery(suite):
+@lru_cache(maxsize=None)
+def _per_delivery(suite_name: str):
     """The suite with uniqueness checked per delivery (value and ``_part`` together)."""
     import great_expectations as gx
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
+    suite = load_suite(suite_name)
     expectations = []
     for expectation in suite.expectations:
         config = expectation.configuration
@@ -340,7 +342,7 @@ def publish_data_docs(reports: list[tuple[ValidationReport, str, str]], out_dir:
     """
     if not reports:
         return None
-    site = out_dir / re.sub(r"[^A-Za-z0-9_.+-]", "_", run_id) / part
+    site = _run_dir(out_dir, run_id) / part
     try:
         page = render_data_docs(reports, site)
         _write_runs_index(out_dir)
@@ -360,7 +362,7 @@ def publish_run_docs(outcomes: list, failed: list[tuple[ValidationReport, str, s
     """
     if not outcomes:
         return None
-    run_dir = out_dir / re.sub(r"[^A-Za-z0-9_.+-]", "_", run_id)
+    run_dir = _run_dir(out_dir, run_id)
     try:
         docs = publish_data_docs(failed, out_dir, run_id=run_id, part="failed-deliveries") if failed else None
         run_dir.mkdir(parents=True, exist_ok=True)
@@ -390,6 +392,10 @@ def publish_run_docs(outcomes: list, failed: list[tuple[ValidationReport, str, s
     except Exception as exc:
         log.warning("could not write the run's validation page to %s: %s", run_dir, exc)
         return None
+
+
+def _run_dir(out_dir: Path, run_id: str) -> Path:
+    return out_dir / re.sub(r"[^A-Za-z0-9_.+-]", "_", run_id)
 
 
 def _write_runs_index(out_dir: Path) -> None:

@@ -1,4 +1,4 @@
-"""The ``netpulse`` command line: demo, run, status, identities, erase, extract."""
+"""The ``netpulse`` command line: demo, run, status, identities, erase, extract, sql, dictionary."""
 
 from __future__ import annotations
 
@@ -90,6 +90,32 @@ def cmd_extract(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sql(args: argparse.Namespace) -> int:
+    from netpulse.outputs.analyst_sql import open_snapshot, run_query, shell
+
+    with open_snapshot(_settings(args)) as con:
+        if args.query:
+            run_query(con, args.query, args.format, args.out)
+        elif sys.stdin.isatty():
+            shell(con, args.format)
+        else:
+            run_query(con, sys.stdin.read(), args.format, args.out)
+    return 0
+
+
+def cmd_dictionary(args: argparse.Namespace) -> int:
+    from netpulse.outputs.analyst_sql import data_dictionary, open_snapshot
+
+    with open_snapshot(_settings(args)) as con:
+        text = data_dictionary(con)
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+        print(args.out)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from netpulse.demo.run import run_demo
 
@@ -153,6 +179,18 @@ def parser() -> argparse.ArgumentParser:
     extract.add_argument("--as-of", help="date (YYYY-MM-DD); quarters ending before it (default today)")
     extract.add_argument("--build", help="reproduce the figures an earlier build published (its build id)")
     extract.set_defaults(func=cmd_extract)
+
+    sql = sub.add_parser("sql", help="query the analysts' snapshot (read-only; works while loads run)")
+    common(sql)
+    sql.add_argument("query", nargs="?", help="one SQL statement; none: an interactive prompt (or read stdin)")
+    sql.add_argument("--format", choices=("table", "csv", "json", "parquet"), default="table")
+    sql.add_argument("--out", type=Path, help="write the result to this file (required for parquet)")
+    sql.set_defaults(func=cmd_sql)
+
+    dictionary = sub.add_parser("dictionary", help="write the data dictionary of the analysts' snapshot (Markdown)")
+    common(dictionary)
+    dictionary.add_argument("--out", type=Path, help="file to write (default: print it)")
+    dictionary.set_defaults(func=cmd_dictionary)
     return top
 
 

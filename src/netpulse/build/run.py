@@ -41,6 +41,7 @@ from netpulse.measures.stages import current_rules, load_rule_sets
 from netpulse.measures.warning_signs import load_warning_signs
 from netpulse.progress import Progress
 from netpulse.quality.validation import ValidationReport, publish_data_docs, store_validation, validate_frame
+from netpulse.store.snapshot import publish_snapshot
 from netpulse.store.warehouse import open_warehouse
 
 log = logging.getLogger(__name__)
@@ -128,6 +129,7 @@ def build(settings: Settings, *, run_id: str | None = None, full: bool = False,
             report = BuildReport(None, run_id, [], 0, rules.version, kind="nothing", networks_total=plan.total,
                                  last_build=plan.last_build, reason=plan.reason)
             log.info(report.summary())
+            publish_snapshot(con, settings.warehouse)  # only when missing or behind the last build
             return report
         last_delivery = con.execute("select max(delivery_id) from meta.deliveries").fetchone()[0]
         state = _Build(build_id, run_id, versions, definitions, started_at, last_delivery, settings, rules.version)
@@ -139,6 +141,7 @@ def build(settings: Settings, *, run_id: str | None = None, full: bool = False,
                 plan.reason = state.fallback
         if report is None:
             report = _build_full(con, models, plan, state)
+        publish_snapshot(con, settings.warehouse)
     log.info(report.summary())
     return report
 

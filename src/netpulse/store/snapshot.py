@@ -1,0 +1,194 @@
+"""The analysts' snapshot: a read-only copy of what analysts need, published after every build.
+
+DuckDB lets one process write a file, and a writer locks out readers in other processes (and a
+reader locks out writers). Analysts therefore never open the warehouse: after each successful
+build the pipeline writes ``<warehouse>.snapshot.duckdb`` beside it, a complete DuckDB file
+written under a temporary name and renamed over the previous one. The rename is atomic, so a
+reader opens either the previous snapshot or the new one, never a half-written file; a reader
+holding the previous one open keeps reading it (the old file lives on until it is closed) and
+never blocks a load, because the pipeline never opens the snapshot for writing.
+
+What it holds: the ``indicators`` and ``core`` schemas and the parts of ``meta`` that say what
+was loaded and built, every table and column with its ``COMMENT ON``, the date macros the build
+uses, and views for longitudinal work (``snapshot_views/``). What it leaves out, because it
+could name someone: ``raw`` and ``staging``, identity decisions and erasures (the review queue),
+free text (meeting titles), delivery errors and validation examples (they quote file values).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+import yaml
+
+from netpulse.config.settings import project_path
+
+log = logging.getLogger(__name__)
+
+_HERE = Path(__file__).resolve().parent
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+SNAPSHOT_SCHEMAS = ("indicators", "core", "meta")
+# meta tables analysts may read; the others hold review-queue decisions, erased members' keys
+# and the hash key's fingerprint.
+META_TABLES = ("networks", "deliveries", "builds", "network_builds", "validation_results")
+LEFT_OUT_COLUMNS = {
+    "core.meetings": {"meeting_title"},  # free text: titles can carry people's names
+    "meta.deliveries": {"error"},  # a refusal can quote the file's values
+    "meta.validation_results": {"unexpected_examples"},  # quotes the file's values
+}
+
+
+def snapshot_path(warehouse: Path) -> Path:
+    """``warehouse/netpulse.duckdb`` → ``warehouse/netpulse.snapshot.duckdb``."""
+    return warehouse.with_name(f"{warehouse.stem}.snapshot.duckdb")
+
+
+def load_dictionary() -> dict[str, dict]:
+    """Table → {description, columns}: what every analyst-facing table and column means."""
+    entries = yaml.load((_HERE / "dictionary.yaml").read_text(encoding="utf-8"), Loader=_YAML_LOADER)
+    for name in list(entries):
+        if name.startswith("indicators."):
+            base = entries[name]
+            entries[f"{name}_history"] = {
+                "description": f"Every build's rows of {name}, for the networks the build built; "
+                               f"`build_id` says which build. {base['description']}",
+                "columns": base["columns"],
+            }
+    return entries
+
+
+def snapshot_build(path: Path) -> str | None:
+    """The build a published snapshot holds, or None when there is none (or it is unreadable)."""
+    if not path.exists():
+        return None
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            row = con.execute("select build_id from meta.snapshot").fetchone()
+    except duckdb.Error:
+        return None
+    return row[0] if row else None
+
+
+def publish_snapshot(con: duckdb.DuckDBPyConnection, warehouse: Path, *, force: bool = False) -> Path | None:
+    """Write the snapshot of the warehouse ``con`` has open for writing; None if already current.
+
+    Called by the writer after a build commits, so it reads a consistent warehouse without
+    another lock. The last successful build is the snapshot's version.
+    """
+    latest = con.execute("select build_id from meta.builds where status = 'succeeded' "
+                         "order by finished_at desc limit 1").fetchone()
+    if latest is None:
+        return None
+    target = snapshot_path(warehouse)
+    if not force and snapshot_build(target) == latest[0]:
+        return None
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    temporary.unlink(missing_ok=True)
+    home = con.execute("select current_database()").fetchone()[0]
+    con.execute(f"attach '{_quoted(temporary)}' as analyst_snapshot")
+    try:
+        # One transaction: a catalog change per statement costs milliseconds each on its own.
+        con.execute("begin transaction")
+        _copy_tables(con)
+        con.execute("use analyst_snapshot")
+        try:
+            for statement in _macros():
+                con.execute(statement)
+            for view in sorted((_HERE / "snapshot_views").glob("*.sql")):
+                con.execute(view.read_text(encoding="utf-8"))
+            con.execute("create table meta.snapshot as select ? as build_id, ? as published_at, ? as warehouse",
+                        [latest[0], datetime.now(timezone.utc).replace(tzinfo=None), str(warehouse)])
+            apply_comments(con)
+        finally:
+            con.execute(f"use {_identifier(home)}")
+        con.execute("commit")
+        con.execute("checkpoint analyst_snapshot")
+    except BaseException:
+        try:
+            con.execute("rollback")
+        except duckdb.Error:
+            pass  # no transaction open: the failure came before it or from the commit
+        con.execute("detach analyst_snapshot")
+        temporary.unlink(missing_ok=True)
+        raise
+    con.execute("detach analyst_snapshot")
+    os.replace(temporary, target)
+    log.info("analysts' snapshot of build %s: %s", latest[0], target)
+    return target
+
+
+def _macros() -> list[str]:
+    """The date macros of the models and the warehouse's own (``meta.network_builds_as_of``)."""
+    statements = [project_path("transforms", "macros.sql").read_text(encoding="utf-8")]
+    for ddl in sorted(project_path("warehouse").glob("*.sql")):
+        text = re.sub(r"--[^\n]*", "", ddl.read_text(encoding="utf-8"))
+        statements += [s.strip() for s in text.split(";") if s.strip().lower().startswith("create or replace macro")]
+    return statements
+
+
+def _copy_tables(con: duckdb.DuckDBPyConnection) -> None:
+    columns: dict[tuple[str, str], list[str]] = {}
+    for schema, table, column in con.execute(
+            "select schema_name, table_name, column_name from duckdb_columns() "
+            "where database_name = current_database() order by schema_name, table_name, column_index").fetchall():
+        columns.setdefault((schema, table), []).append(column)
+    statements = [f"create schema analyst_snapshot.{schema}" for schema in SNAPSHOT_SCHEMAS]
+    for schema, table in _snapshot_tables(con):
+        left_out = LEFT_OUT_COLUMNS.get(f"{schema}.{table}", set())
+        select = ", ".join(_identifier(c) for c in columns[(schema, table)] if c not in left_out)
+        statements.append(f"create table analyst_snapshot.{schema}.{table} as select {select} from {schema}.{table}")
+    con.execute(";\n".join(statements))
+
+
+def _snapshot_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """(schema, table) of every table and view analysts get; views are copied as tables."""
+    rows = con.execute(
+        "select schema_name, table_name from duckdb_tables() where database_name = current_database() "
+        "and schema_name in ('indicators', 'core') and not temporary "
+        "union all select schema_name, view_name from duckdb_views() where database_name = current_database() "
+        "and schema_name in ('indicators', 'core') and not internal "
+        "order by 1, 2").fetchall()
+    return rows + [("meta", table) for table in META_TABLES]
+
+
+def apply_comments(con: duckdb.DuckDBPyConnection) -> None:
+    """``COMMENT ON`` every table, view and column of the analyst schemas in the current catalog."""
+    dictionary = load_dictionary()
+    objects = con.execute(
+        "select schema_name, table_name, 'table' from duckdb_tables() where database_name = current_database() "
+        "and schema_name in ('indicators', 'core', 'meta') "
+        "union all select schema_name, view_name, 'view' from duckdb_views() "
+        "where database_name = current_database() and schema_name in ('indicators', 'core', 'meta') "
+        "and not internal").fetchall()
+    statements = []
+    columns = {}
+    for schema, table, column in con.execute(
+            "select schema_name, table_name, column_name from duckdb_columns() "
+            "where database_name = current_database() and schema_name in ('indicators', 'core', 'meta')").fetchall():
+        columns.setdefault((schema, table), set()).add(column)
+    for schema, table, kind in objects:
+        entry = dictionary.get(f"{schema}.{table}")
+        if entry is None:
+            continue  # a table with no entry shows as undocumented in the dictionary test
+        statements.append(f"comment on {kind} {schema}.{table} is {_literal(entry['description'])}")
+        statements += [f"comment on column {schema}.{table}.{_identifier(column)} is {_literal(meaning)}"
+                       for column, meaning in entry["columns"].items() if column in columns[(schema, table)]]
+    if statements:
+        con.execute(";\n".join(statements))
+
+
+def _literal(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def _identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _quoted(path: Path) -> str:
+    return str(path).replace("'", "''")

@@ -12,22 +12,29 @@ from pathlib import Path
 
 from netpulse.errors import ConfigError
 
-# The repository root when netpulse runs from a checkout (editable install). SQL models,
-# expectation suites, DDL and DAGs live there, beside the package, not inside it.
+# The repository root when netpulse runs from a checkout (editable install): SQL models,
+# expectation suites, DDL, DAGs and the shipped configuration live there, beside the package.
+# An installed wheel carries the same folders inside the package (pyproject.toml).
 _CHECKOUT_ROOT = Path(__file__).resolve().parents[3]
+_SHIPPED = Path(__file__).resolve().parents[1] / "_shipped"
 
 DEMO_HASH_KEY = "netpulse-demo-key-not-for-real-data"
 
 
 def project_dir() -> Path:
-    return Path(os.environ.get("NETPULSE_PROJECT_DIR", _CHECKOUT_ROOT))
+    """Where transforms/, expectations/, warehouse/, dags/ and config/ are read from."""
+    configured = os.environ.get("NETPULSE_PROJECT_DIR")
+    if configured:
+        return Path(configured)
+    return _CHECKOUT_ROOT if (_CHECKOUT_ROOT / "transforms").is_dir() else _SHIPPED
 
 
 def project_path(*parts: str) -> Path:
     path = project_dir().joinpath(*parts)
     if not path.exists():
         raise ConfigError(
-            f"{path} not found: run netpulse from its checkout or set NETPULSE_PROJECT_DIR"
+            f"{path} not found: install netpulse from its wheel, run it from its checkout, "
+            "or set NETPULSE_PROJECT_DIR"
         )
     return path
 

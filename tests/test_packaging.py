@@ -1,0 +1,80 @@
+"""The built wheel works outside the checkout, as an Airflow deployment installs it."""
+
+from __future__ import annotations
+
+import os
+import site
+import subprocess
+import sys
+import tomllib
+import zipfile
+from pathlib import Path
+
+import duckdb
+import pytest
+from setuptools import find_packages
+
+from tests.conftest import ATTENDANCE_HEADER, FORUM_HEADER, REPO, TEST_KEY, attendance_row, write_csv
+
+SHIPPED_FOLDERS = ("transforms", "expectations", "warehouse", "dags", "config")
+
+
+def test_every_package_of_src_is_listed_for_the_wheel():
+    listed = set(tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    assert listed == set(find_packages(REPO / "src")) | {f"netpulse._shipped.{f}" for f in SHIPPED_FOLDERS}
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(out), str(REPO)],
+                   check=True, cwd=out)
+    (path,) = out.glob("netpulse-*.whl")
+    return path
+
+
+def test_the_wheel_carries_models_suites_ddl_dags_and_configuration(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for folder in SHIPPED_FOLDERS:
+        in_checkout = {p.relative_to(REPO).as_posix() for p in (REPO / folder).rglob("*")
+                       if p.is_file() and p.suffix in (".sql", ".json", ".py", ".yaml") and "__pycache__" not in p.parts}
+        assert in_checkout, folder
+        assert {f"netpulse/_shipped/{p}" for p in in_checkout} <= names, folder
+    assert "netpulse/store/dictionary.yaml" in names
+
+
+def test_the_installed_wheel_runs_a_landing_zone_from_another_folder(wheel, tmp_path):
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    # The dependencies come from this interpreter's environment (a line in a .pth file adds its
+    # site-packages without running the editable install's own .pth there); netpulse itself
+    # comes only from the wheel.
+    (purelib,) = [p for p in subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True, capture_output=True, text=True).stdout.split()]
+    Path(purelib, "netpulse_test_dependencies.pth").write_text("\n".join(site.getsitepackages()) + "\n")
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--ignore-installed", str(wheel)], check=True)
+
+    work = tmp_path / "elsewhere"
+    landing = work / "landing"
+    for month in ("2026-01", "2026-02", "2026-03"):
+        write_csv(landing, "net", "attendance", f"{month}.csv", ATTENDANCE_HEADER, [
+            attendance_row(f"m{month}", f"{month}-10T10:00:00", f"{m}@x.example") for m in "abcdefgh"])
+        write_csv(landing, "net", "forum", f"{month}.csv", FORUM_HEADER, [
+            [f"t{month}", "", "", "a@x.example", "A", f"{month}-11T09:00:00", "topic"],
+            [f"r{month}", f"t{month}", f"t{month}", "b@x.example", "B", f"{month}-11T10:00:00", "reply"]])
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NETPULSE_", "PYTHON"))}
+    env.update(NETPULSE_HASH_KEY=TEST_KEY, NETPULSE_HOME=str(work / "var"))
+    where = subprocess.run([str(python), "-c", "import netpulse; print(netpulse.__file__)"], cwd=work, env=env,
+                           check=True, capture_output=True, text=True).stdout.strip()
+    assert where.startswith(str(venv)), f"netpulse imported from {where}, not the wheel"
+
+    run = subprocess.run([str(venv / "bin" / "netpulse"), "run", "--landing", str(landing),
+                          "--warehouse", str(work / "wh.duckdb")], cwd=work, env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "deliveries: 6 loaded" in run.stdout, run.stdout
+    with duckdb.connect(str(work / "wh.snapshot.duckdb"), read_only=True) as con:
+        counts = con.execute("select period_start, active_members, forum_posts from indicators.network_period "
+                             "where grain = 'month' order by 1").fetchall()
+    assert [(str(d), a, f) for d, a, f in counts] == [("2026-01-01", 8, 2), ("2026-02-01", 8, 2), ("2026-03-01", 8, 2)]

@@ -37,7 +37,8 @@ def test_the_wheel_carries_models_suites_ddl_dags_and_configuration(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     for folder in SHIPPED_FOLDERS:
         in_checkout = {p.relative_to(REPO).as_posix() for p in (REPO / folder).rglob("*")
-                       if p.is_file() and p.suffix in (".sql", ".json", ".py", ".yaml") and "__pycache__" not in p.parts}
+                       if p.is_file() and p.suffix in (".sql", ".json", ".py", ".yaml")
+                       and "__pycache__" not in p.parts}
         assert in_checkout, folder
         assert {f"netpulse/_shipped/{p}" for p in in_checkout} <= names, folder
     assert "netpulse/store/dictionary.yaml" in names
@@ -54,7 +55,8 @@ def test_the_installed_wheel_runs_a_landing_zone_from_another_folder(wheel, tmp_
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
         check=True, capture_output=True, text=True).stdout.split()]
     Path(purelib, "netpulse_test_dependencies.pth").write_text("\n".join(site.getsitepackages()) + "\n")
-    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--ignore-installed", str(wheel)], check=True)
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--ignore-installed", str(wheel)],
+                   check=True)
 
     work = tmp_path / "elsewhere"
     landing = work / "landing"

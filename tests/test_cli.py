@@ -78,7 +78,7 @@ def test_a_locked_warehouse_is_one_clear_line(settings, landing):
         result = netpulse("run", "--landing", str(landing), "--warehouse", str(settings.warehouse))
     finally:
         holder.close()
-    assert_one_line_error(result, "is locked by another process")
+    assert_one_line_error(result, f"is locked by process {os.getpid()} (")
 
 
 def test_status_before_any_load_is_one_clear_line(settings):

@@ -50,13 +50,39 @@ def connect(path: Path, *, read_only: bool = False, attempts: int = 6,
             log.warning("warehouse %s is locked by another process; retrying in %.1fs", path, delay)
             if attempt < attempts - 1:
                 time.sleep(delay)
-    holder = re.search(r"PID (\d+)", str(last_error))
     raise WarehouseLocked(
-        f"warehouse {path} is locked by another process"
-        + (f" (PID {holder.group(1)})" if holder else "")
-        + f" and stayed locked over {attempts} attempts; wait for the running load or build "
-        "to finish, then try again"
+        f"warehouse {path} is locked by {lock_holder(str(last_error))} and stayed locked over "
+        f"{attempts} attempts; {_what_to_do(str(last_error))}"
     )
+
+
+def lock_holder(error: str) -> str:
+    """The process DuckDB's lock error names, in words: its PID and command line where readable."""
+    found = re.search(r"PID (\d+)", error)
+    if not found:
+        return "another process"
+    command = _command_line(int(found.group(1)))
+    return f"process {found.group(1)}" + (f" ({command})" if command else "")
+
+
+def _what_to_do(error: str) -> str:
+    found = re.search(r"PID (\d+)", error)
+    command = _command_line(int(found.group(1))) if found else ""
+    if any(word in command for word in ("netpulse", "airflow")):
+        return "wait for that load or build to finish, then try again"
+    if command:
+        return ("close that session (analysts read the snapshot, <warehouse>.snapshot.duckdb, which "
+                "never blocks a load), then try again")
+    return "wait for it to finish or close it, then try again"
+
+
+def _command_line(pid: int) -> str:
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return ""  # not Linux, or the process has gone
+    words = [w.decode(errors="replace") for w in raw.split(b"\0") if w]
+    return " ".join(Path(words[0]).name if i == 0 else w for i, w in enumerate(words))[:160]
 
 
 @contextmanager

@@ -1,4 +1,4 @@
-"""The ``netpulse`` command line: demo, run, status, identities, erase, extract."""
+"""The ``netpulse`` command line: demo, run, status, identities, erase, extract, calibrate."""
 
 from __future__ import annotations
 
@@ -39,6 +39,25 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(f"  quarantined {outcome.path}: {outcome.error}")
     result = build(settings, run_id=report.run_id)
     print(result.summary())
+    _say_unmapped_instruments(settings)
+    return 0
+
+
+def _say_unmapped_instruments(settings: Settings) -> None:
+    """Survey answers that loaded but give no evidence: say so where the person running it looks."""
+    from netpulse.outputs.status import unmapped_instruments
+    from netpulse.store.warehouse import open_warehouse
+
+    with open_warehouse(settings, read_only=True) as con:
+        for line in unmapped_instruments(con):
+            print(f"survey: {line}")
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from netpulse.outputs.calibration import calibrate
+
+    print(calibrate(_settings(args), grain=args.grain, network=args.network, candidate=args.rules,
+                    landing=args.landing))
     return 0
 
 
@@ -153,6 +172,17 @@ def parser() -> argparse.ArgumentParser:
     extract.add_argument("--as-of", help="date (YYYY-MM-DD); quarters ending before it (default today)")
     extract.add_argument("--build", help="reproduce the figures an earlier build published (its build id)")
     extract.set_defaults(func=cmd_extract)
+
+    calibrate = sub.add_parser("calibrate", help="each network's stage over time under every stage-rules "
+                               "version side by side, with the values the rules read")
+    common(calibrate)
+    calibrate.add_argument("--landing", type=Path, help="build this landing zone into a temporary warehouse "
+                           "and calibrate it (default: the configured warehouse, as built)")
+    calibrate.add_argument("--grain", choices=("quarter", "month"), default="quarter")
+    calibrate.add_argument("--network", help="only this network")
+    calibrate.add_argument("--rules", type=Path, help="a candidate stage-rules file, not yet adopted, shown "
+                           "beside the adopted versions")
+    calibrate.set_defaults(func=cmd_calibrate)
     return top
 
 

@@ -360,7 +360,8 @@ def find_instrument(name: str) -> Instrument:
         return load_instrument(Path(name))
     paths = instrument_paths()
     if name not in paths:
-        raise ConfigError(f"no instrument {name!r}: {instrument_hint(name)}; known: {', '.join(sorted(paths)) or 'none'}")
+        known = ", ".join(sorted(paths)) or "none"
+        raise ConfigError(f"no instrument {name!r}: {instrument_hint(name)}; known: {known}")
     return load_instrument(paths[name])
 
 

@@ -83,13 +83,19 @@ class Condition:
         threshold = self.threshold(grain)
         if is_undefined(observed) and self.missing == "pass":
             return f"{describe_missing(self.metric)} (not required)"
+        if is_undefined(observed):  # a condition not met for want of evidence (next-stage reasons)
+            if isinstance(threshold, bool):
+                return describe_missing(self.metric)
+            shown = (", ".join(_fmt(self.metric, v) for v in threshold) if self.op == "in"
+                     else _fmt(self.metric, threshold, threshold=True))
+            return f"{describe_missing(self.metric)} ({SYMBOLS[self.op]} {shown})"
         if isinstance(threshold, bool):
             return _describe_flag(self.metric, bool(observed) if not is_undefined(observed) else False)
         if self.op == "in":
             described = describe_metric(self.metric, observed, metrics, grain, window)
             return f"{described} (one of {', '.join(_fmt(self.metric, v) for v in threshold)})"
         # Rounding must not make the words contradict the rule (39.6 shown as "40 (< 40)").
-        precise = not OPERATORS[self.op](_shown(self.metric, observed), threshold)
+        precise = OPERATORS[self.op](_shown(self.metric, observed), threshold) != self.holds(metrics, grain)
         described = describe_metric(self.metric, observed, metrics, grain, window, precise=precise)
         return f"{described} ({SYMBOLS[self.op]} {_fmt(self.metric, threshold, threshold=True)})"
 

@@ -141,9 +141,9 @@ def format_calibration(table: pd.DataFrame, rule_sets: list[StageRules], grain: 
             rows.append(cells)
         widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headings)]
         lines += ["", f"network {network_id}",
-                  "  " + "  ".join(h.ljust(w) for h, w in zip(headings, widths)).rstrip()]
-        lines += ["  " + "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
-        for earlier, later in zip(versions, versions[1:]):
+                  "  " + "  ".join(h.ljust(w) for h, w in zip(headings, widths, strict=True)).rstrip()]
+        lines += ["  " + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+        for earlier, later in zip(versions, versions[1:], strict=False):
             differ = (block[earlier].str.rstrip("^") != block[later].str.rstrip("^")).sum()
             lines.append(f"  {later} vs {earlier}: {differ} of {len(block)} {grain}s differ")
     return "\n".join(lines)

@@ -134,8 +134,9 @@ def write_quarter_extracts(settings: Settings, *, as_of: date, build_id: str | N
             "stage": row["stage"],
             "stage_held_by_hysteresis": row["stage"] != row["evidence_stage"],
             "stage_basis": stage_basis(row["stage"], "quarter", rules, row["stage_rules_version"], rule_sets),
-            "next_stage_basis": next_stages.get((row["network_id"], f"{row['period_start']:%Y-%m-%d}", row["stage_rules_version"],
-                                                 row["build_id"]), ""),
+            "next_stage_basis": next_stages.get(
+                (row["network_id"], f"{row['period_start']:%Y-%m-%d}", row["stage_rules_version"],
+                 row["build_id"]), ""),
             **{c: suppression.apply(int(row[c])) for c in COUNT_COLUMNS},
             **{c: suppression.score(row.get(c), int(row["active_members"])) for c in FEATURE_COLUMNS},
             "warning_signs": signs.get((row["network_id"], f"{row['period_start']:%Y-%m-%d}"), ""),

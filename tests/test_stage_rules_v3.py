@@ -368,3 +368,36 @@ def test_the_demo_keeps_its_four_stages_under_v3(demo):
             where stage <> evidence_stage and stage = 'established' and next_stage_needs like '%held while%'
             and stage_rules_version = 'stage-rules-3'""").fetchone()
     assert held > 0  # a stage held up by hysteresis says which of its conditions lapsed
+
+
+# --- a stage set by hand ---------------------------------------------------------------------------
+
+def test_a_stage_set_by_hand_is_applied_with_who_and_why_and_history_keeps_both(tmp_path, capsys):
+    settings = make_settings(tmp_path)
+    write_diagnostic(settings.landing)
+    mine = tmp_path / "mine"
+    env = {"NETPULSE_HASH_KEY": settings.hash_key, "NETPULSE_HOME": str(settings.home),
+           "NETPULSE_CONFIG_DIR": str(mine)}
+    run = ["run", "--landing", str(settings.landing), "--warehouse", str(settings.warehouse)]
+    with patch.dict(os.environ, env):
+        mine.mkdir()
+        assert main(run) == 0
+        assert main(["override-stage", "--network", "diagnostic", "--grain", "month", "--from", "2026-05-01",
+                     "--stage", "established", "--by", "Jo (network lead)",
+                     "--reason", "meets weekly off-platform; the traces miss it"]) == 0
+        assert main(["override-stage", "--network", "diagnostic", "--from", "2026-13-01", "--stage", "dormant",
+                     "--reason", "x"]) == 2
+        assert main(run) == 0
+    capsys.readouterr()
+    assert (mine / "stage_overrides.yaml").exists()
+    rows = query(settings, """select period_start, stage, evidence_stage, stage_reason, stage_override
+        from indicators.network_stages where network_id = 'diagnostic' and grain = 'month' and is_current_rules
+        order by period_start""")
+    (may,) = rows  # the spine runs to the latest activity: May 2026
+    assert may[1] == "established" and may[2] == "pre-emergent", may
+    assert may[4].startswith("set by hand by Jo (network lead) on ") and may[4].endswith("the traces miss it")
+    assert may[3].startswith("established: set by hand by Jo") and "(the rules give pre-emergent: " in may[3]
+    history = query(settings, """select count(distinct build_id), count(stage_override) from
+        indicators.network_stages_history where network_id = 'diagnostic' and grain = 'month'
+        and period_start = '2026-05-01' and is_current_rules""")[0]
+    assert history == (2, 1)  # the build before the override and the one after, kept side by side

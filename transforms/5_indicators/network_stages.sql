@@ -5,6 +5,7 @@
 -- condition with the period's value, ✗ not met, ✓ met; the highest stage says why it holds;
 -- dormant says what would count as revival); next_stage_basis says the same with thresholds
 -- only, no counts, for outputs that small numbers must not reach (funder extracts and packs).
+-- stage_override says who set the stage by hand, when and why (NULL: the rules gave it).
 with stages as (
     select * from staging.int_network_period_stages
 ),
@@ -24,6 +25,7 @@ select
     stages.stage_reason,
     stages.next_stage_needs,
     stages.next_stage_basis,
+    stages.stage_override,
     builds.methodology_version,
     builds.build_id,
 from stages

@@ -175,7 +175,7 @@ def python_models(build_id: str, run_id: str, built_at: datetime, rule_sets: lis
         materialise(con, "staging.int_network_period_stages", staged, {
             **KEY_TYPES, "stage_rules_version": "varchar", "is_current_rules": "boolean",
             "evidence_stage": "varchar", "stage": "varchar", "stage_reason": "varchar",
-            "next_stage_needs": "varchar", "next_stage_basis": "varchar"})
+            "next_stage_needs": "varchar", "next_stage_basis": "varchar", "stage_override": "varchar"})
 
     def network_period_warnings(con: duckdb.DuckDBPyConnection) -> None:
         periods = classifiable(con)

@@ -12,6 +12,7 @@ version, so a new version covers all history and the older ones stay comparable.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import operator
 import re
@@ -24,6 +25,7 @@ import yaml
 
 from netpulse.config.settings import layered_config_files, methodology_file, project_path
 from netpulse.errors import ConfigError
+from netpulse.measures.stage_overrides import StageOverride, load_overrides
 
 OPERATORS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt,
              "==": operator.eq, "in": lambda observed, allowed: observed in allowed}
@@ -138,6 +140,9 @@ class StageRules:
     hold_periods: dict[str, int]
     stage_order: tuple[str, ...]
     rules: tuple[Rule, ...]
+    # Stages set by hand (netpulse.measures.stage_overrides), applied after the rules. Loaded with
+    # the rules so that every build's definitions (and so its rebuild decision) include them.
+    overrides: tuple[StageOverride, ...] = ()
 
     def rank(self, stage: str) -> int:
         return self.stage_order.index(stage)
@@ -190,7 +195,10 @@ def load_rule_sets() -> list[StageRules]:
             raise ConfigError(f"stage rules {path}: version {rules.version!r} is also {earlier}, "
                               "with different rules; give the new rules a new version")
         loaded[rules.version] = (path, rules)
-    return [rules for _, rules in sorted(loaded.values(), key=lambda item: version_key(item[1].version))]
+    rule_sets = [rules for _, rules in sorted(loaded.values(), key=lambda item: version_key(item[1].version))]
+    stages = tuple(dict.fromkeys(stage for rules in rule_sets for stage in rules.stage_order))
+    overrides = load_overrides(stages=stages)
+    return [dataclasses.replace(rules, overrides=overrides) for rules in rule_sets]
 
 
 def current_rules(rule_sets: list[StageRules]) -> StageRules:
@@ -505,19 +513,30 @@ def _basis_negated(condition: Condition, grain: str) -> str:
     return f"{metric_name(condition.metric)} {NEGATED[condition.op]} {shown}"
 
 
+def _override_for(rules: StageRules, network: str, grain: str, period_start: Any) -> StageOverride | None:
+    """The last override (in file order) that covers the period, if any."""
+    if not rules.overrides:
+        return None
+    day = pd.Timestamp(period_start).date()
+    covering = [o for o in rules.overrides if o.covers(network, grain, day)]
+    return covering[-1] if covering else None
+
+
 def classify(periods: pd.DataFrame, rules: StageRules) -> pd.DataFrame:
     """Stage and reason for every period, with hysteresis on the way down.
 
     Returns the input with ``evidence_stage``, ``stage``, ``stage_reason``,
-    ``next_stage_needs``, ``next_stage_basis`` (see :func:`next_stage_needs`) and
-    ``stage_rules_version`` added (no rows in, no rows out).
+    ``next_stage_needs``, ``next_stage_basis`` (see :func:`next_stage_needs`), ``stage_override``
+    (who set the stage by hand, when and why; None when the rules gave it) and
+    ``stage_rules_version`` added (no rows in, no rows out). A stage set by hand replaces the
+    rules' stage and hysteresis continues from it.
     """
     if periods.empty:
         return periods.reset_index(drop=True).assign(
             **{c: pd.Series(dtype=object) for c in ("evidence_stage", "stage", "stage_reason", "next_stage_needs",
-                                                    "next_stage_basis", "stage_rules_version")})
+                                                    "next_stage_basis", "stage_override", "stage_rules_version")})
     periods = add_signals(periods, rules)
-    evidence_stages, stages, reasons, needs, bases = [], [], [], [], []
+    evidence_stages, stages, reasons, needs, bases, overridden = [], [], [], [], [], []
     for (_, grain), group in periods.groupby(["network_id", "grain"], sort=False):
         hold = rules.hold_periods[grain]
         current, pending, reached_emerging = None, 0, False
@@ -537,11 +556,16 @@ def classify(periods: pd.DataFrame, rules: StageRules) -> pd.DataFrame:
                     stage = current
                     reason = (f"held at {current}: the evidence points to {evidence} ({because}) "
                               f"for {pending} of the {hold} consecutive {grain}s needed to move down")
+            override = _override_for(rules, metrics["network_id"], grain, metrics["period_start"])
+            if override is not None and override.stage in rules.stage_order:
+                reason = f"{override.stage}: {override.words()} (the rules give {reason})"
+                stage, pending = override.stage, 0
             current = stage
             reached_emerging = reached_emerging or rules.rank(stage) >= rules.rank("emerging")
             evidence_stages.append(evidence)
             stages.append(stage)
             reasons.append(reason)
+            overridden.append(override.words() if override is not None else None)
             with_values, thresholds = next_stage_needs(rules, metrics, grain, stage, evidence)
             needs.append(with_values)
             bases.append(thresholds)
@@ -550,6 +574,7 @@ def classify(periods: pd.DataFrame, rules: StageRules) -> pd.DataFrame:
     periods["stage_reason"] = reasons
     periods["next_stage_needs"] = needs
     periods["next_stage_basis"] = bases
+    periods["stage_override"] = overridden
     periods["stage_rules_version"] = rules.version
     return periods
 

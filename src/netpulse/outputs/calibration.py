@@ -52,8 +52,11 @@ HEADINGS = {
 
 
 def rule_sets_with(candidate: Path | None) -> list[StageRules]:
-    """Every adopted version, plus a candidate rules file (not yet adopted) when one is given."""
-    rule_sets = load_rule_sets()
+    """Every adopted version, plus a candidate rules file (not yet adopted) when one is given.
+
+    Stages set by hand are left out: calibration judges what the rules themselves give.
+    """
+    rule_sets = [dataclasses.replace(rules, overrides=()) for rules in load_rule_sets()]
     if candidate is None:
         return rule_sets
     proposed = load_stage_rules(candidate)

@@ -150,6 +150,10 @@ def test_one_host_is_established_by_v3_with_a_leadership_warning_sign(built):
     assert signs.get("leadership_not_rotating") == "high", signs
     # The leadership score is reported beside the stage, and is low: one person leads.
     assert leadership is not None and leadership < 30
+    status = warehouse_status(built.settings)
+    block = status[status.index(f"  one-host {quarter:%Y-%m-%d}: established"):]
+    assert "\n    next: established is the highest stage; it holds because: " in block
+    assert "leadership_not_rotating (high)" in block.split("\n  diagnostic")[0]
 
 
 def test_v2_gates_the_same_network_on_leadership_and_its_reason_now_says_so(built):

@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: setup demo test bench clean
+.PHONY: setup demo test bench clean calibrate
 
 setup: $(INSTALLED)
 
@@ -19,6 +19,11 @@ demo: $(INSTALLED)
 
 test: $(INSTALLED)
 	$(PY) -m pytest -q
+
+# Each network's stage over time under every stage-rules version (docs/methodology.md, "Calibration"),
+# e.g. `make calibrate ARGS="--landing var/demo/landing --rules my/stage-rules-4.yaml"`.
+calibrate: $(INSTALLED)
+	$(VENV)/bin/netpulse calibrate $(ARGS)
 
 clean:
 	rm -rf var warehouse/*.duckdb warehouse/*.duckdb.wal

@@ -1,4 +1,5 @@
-"""The ``netpulse`` command line: demo, run, status, identities, erase, extract, sql, dictionary."""
+"""The ``netpulse`` command line: demo, run, status, identities, erase, extract, calibrate,
+override-stage, sql, dictionary."""
 
 from __future__ import annotations
 
@@ -39,6 +40,45 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(f"  quarantined {outcome.path}: {outcome.error}")
     result = build(settings, run_id=report.run_id)
     print(result.summary())
+    _say_unmapped_instruments(settings)
+    return 0
+
+
+def _say_unmapped_instruments(settings: Settings) -> None:
+    """Survey answers that loaded but give no evidence: say so where the person running it looks."""
+    from netpulse.outputs.status import unmapped_instruments
+    from netpulse.store.warehouse import open_warehouse
+
+    with open_warehouse(settings, read_only=True) as con:
+        for line in unmapped_instruments(con):
+            print(f"survey: {line}")
+
+
+def cmd_override_stage(args: argparse.Namespace) -> int:
+    from netpulse.measures.stage_overrides import StageOverride, add_override
+    from netpulse.measures.stages import load_rule_sets
+
+    stages = tuple(dict.fromkeys(stage for rules in load_rule_sets() for stage in rules.stage_order))
+    try:
+        date.fromisoformat(args.start), args.end and date.fromisoformat(args.end)
+    except ValueError as exc:
+        raise NetpulseError(f"--from and --to are dates like 2026-04-01: {exc}") from None
+    override = StageOverride(
+        network=args.network, grain=args.grain, start=date.fromisoformat(args.start),
+        end=date.fromisoformat(args.end) if args.end else None, stage=args.stage,
+        by=args.by or os.environ.get("USER", ""), on=date.today(), reason=args.reason)
+    path = add_override(override, stages=stages)
+    print(f"{path}: {override.network} {override.grain}s from {override.start}"
+          f"{f' to {override.end}' if override.end else ''} set to {override.stage} ({override.words()}); "
+          "the next `netpulse run` applies it")
+    return 0
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from netpulse.outputs.calibration import calibrate
+
+    print(calibrate(_settings(args), grain=args.grain, network=args.network, candidate=args.rules,
+                    landing=args.landing))
     return 0
 
 
@@ -191,6 +231,28 @@ def parser() -> argparse.ArgumentParser:
     common(dictionary)
     dictionary.add_argument("--out", type=Path, help="file to write (default: print it)")
     dictionary.set_defaults(func=cmd_dictionary)
+
+    calibrate = sub.add_parser("calibrate", help="each network's stage over time under every stage-rules "
+                               "version side by side, with the values the rules read")
+    common(calibrate)
+    calibrate.add_argument("--landing", type=Path, help="build this landing zone into a temporary warehouse "
+                           "and calibrate it (default: the configured warehouse, as built)")
+    calibrate.add_argument("--grain", choices=("quarter", "month"), default="quarter")
+    calibrate.add_argument("--network", help="only this network")
+    calibrate.add_argument("--rules", type=Path, help="a candidate stage-rules file, not yet adopted, shown "
+                           "beside the adopted versions")
+    calibrate.set_defaults(func=cmd_calibrate)
+
+    override = sub.add_parser("override-stage", help="set a network's stage by hand for some periods, with who "
+                              "and why (kept in <NETPULSE_CONFIG_DIR>/stage_overrides.yaml)")
+    override.add_argument("--network", required=True)
+    override.add_argument("--grain", choices=("quarter", "month"), default="quarter")
+    override.add_argument("--from", dest="start", required=True, help="first period covered (YYYY-MM-DD)")
+    override.add_argument("--to", dest="end", help="last day covered (default: open-ended)")
+    override.add_argument("--stage", required=True)
+    override.add_argument("--reason", required=True, help="why the team knows better than the traces")
+    override.add_argument("--by", help="who decided (default: $USER)")
+    override.set_defaults(func=cmd_override_stage)
     return top
 
 

@@ -17,8 +17,7 @@ import pandas as pd
 from netpulse import METHODOLOGY_VERSION
 from netpulse.build.models import Model
 from netpulse.build.workers import Workers, split
-from netpulse.config.instruments import load_instrument
-from netpulse.config.settings import project_path
+from netpulse.config.instruments import instrument_paths, load_instrument
 from netpulse.measures.graph import COLUMNS as GRAPH_COLUMNS
 from netpulse.measures.graph import measures_by_graph
 from netpulse.measures.key_features import KeyFeatureConfig, parameters_frame, score_features
@@ -70,9 +69,9 @@ def materialise(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame,
 
 
 def instrument_items() -> pd.DataFrame:
-    """Every item of every instrument in config/instruments, with the key feature it measures."""
+    """Every item of every instrument (config/instruments and the configuration folder's), with its key feature."""
     rows = []
-    for path in sorted(project_path("config", "instruments").glob("*.yaml")):
+    for path in instrument_paths().values():
         instrument = load_instrument(path)
         rows += [{"instrument": instrument.id, "item": item.id, "key_feature": item.key_feature}
                  for item in instrument.items]
@@ -175,7 +174,8 @@ def python_models(build_id: str, run_id: str, built_at: datetime, rule_sets: lis
                                                                                        current.version)
         materialise(con, "staging.int_network_period_stages", staged, {
             **KEY_TYPES, "stage_rules_version": "varchar", "is_current_rules": "boolean",
-            "evidence_stage": "varchar", "stage": "varchar", "stage_reason": "varchar"})
+            "evidence_stage": "varchar", "stage": "varchar", "stage_reason": "varchar",
+            "next_stage_needs": "varchar", "next_stage_basis": "varchar", "stage_override": "varchar"})
 
     def network_period_warnings(con: duckdb.DuckDBPyConnection) -> None:
         periods = classifiable(con)

@@ -43,7 +43,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import yaml
 
-from netpulse.config.settings import project_dir, project_path
+from netpulse.config.settings import config_dir, layered_config_files, project_dir, project_path
 from netpulse.errors import ConfigError, DeliveryRejected
 
 log = logging.getLogger(__name__)
@@ -338,16 +338,31 @@ def default_instrument() -> Instrument:
     return load_instrument(project_path("config", "instruments", f"{DEFAULT_INSTRUMENT}.yaml"))
 
 
+def instrument_paths() -> dict[str, Path]:
+    """Instrument files by name: ``config/instruments/`` with ``<config dir>/instruments/`` over it.
+
+    A file in the configuration folder (``NETPULSE_CONFIG_DIR``) with the name of a shipped one
+    replaces it; any other adds an instrument.
+    """
+    return layered_config_files("instruments", project_dir() / "config" / "instruments")
+
+
+def instrument_hint(instrument_id: str) -> str:
+    """Where the definition of an instrument would go, in words for the person running netpulse."""
+    folder = config_dir()
+    where = folder / "instruments" if folder is not None else Path("<NETPULSE_CONFIG_DIR>") / "instruments"
+    return f"add {where / f'{instrument_id}.yaml'}"
+
+
 def find_instrument(name: str) -> Instrument:
-    """An instrument by id (``config/instruments/<id>.yaml``) or by the path of its file."""
+    """An instrument by id (``<id>.yaml`` among :func:`instrument_paths`) or by the path of its file."""
     if name.endswith((".yaml", ".yml")) or "/" in name:
         return load_instrument(Path(name))
-    folder = project_dir() / "config" / "instruments"
-    path = folder / f"{name}.yaml"
-    if not path.exists():
-        known = sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
-        raise ConfigError(f"no instrument {name!r}: {path} not found; known: {', '.join(known) or 'none'}")
-    return load_instrument(path)
+    paths = instrument_paths()
+    if name not in paths:
+        known = ", ".join(sorted(paths)) or "none"
+        raise ConfigError(f"no instrument {name!r}: {instrument_hint(name)}; known: {known}")
+    return load_instrument(paths[name])
 
 
 def instrument_from_dict(document: object, where: str = "instrument", path: Path | None = None) -> Instrument:

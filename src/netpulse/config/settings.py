@@ -56,6 +56,39 @@ def methodology_file(name: str) -> Path | None:
     return Path(configured) if configured else None
 
 
+def config_dir() -> Path | None:
+    """The user's configuration folder (``NETPULSE_CONFIG_DIR``), if set.
+
+    Its ``instruments/`` and ``stage_rules/`` subfolders are layered over the shipped ones in
+    ``config/``: a file of the same name there wins, any other file is added.
+    """
+    configured = os.environ.get("NETPULSE_CONFIG_DIR")
+    return Path(configured) if configured else None
+
+
+def layered_config_files(subfolder: str, shipped: Path) -> dict[str, Path]:
+    """YAML files by name (stem) of ``shipped``, with ``<config dir>/<subfolder>`` over them.
+
+    Within one folder a name may be given once (``x.yaml`` and ``x.yml`` together are refused:
+    which one counts could not be told from the folder).
+    """
+    files: dict[str, Path] = {}
+    user = config_dir()
+    folders = [shipped] + ([user / subfolder] if user is not None else [])
+    for folder in folders:
+        if not folder.is_dir():
+            if folder is not shipped and user is not None and not user.is_dir():
+                raise ConfigError(f"NETPULSE_CONFIG_DIR {user} is not a folder")
+            continue
+        found = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
+        stems = [p.stem for p in found]
+        for path in found:
+            if stems.count(path.stem) > 1:
+                raise ConfigError(f"{folder}: {path.stem!r} is in more than one file")
+            files[path.stem] = path
+    return files
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path

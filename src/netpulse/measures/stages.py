@@ -12,6 +12,7 @@ version, so a new version covers all history and the older ones stay comparable.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import operator
 import re
@@ -22,12 +23,19 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from netpulse.config.settings import methodology_file, project_path
+from netpulse.config.settings import layered_config_files, methodology_file, project_path
 from netpulse.errors import ConfigError
+from netpulse.measures.stage_overrides import StageOverride, load_overrides
 
 OPERATORS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt,
              "==": operator.eq, "in": lambda observed, allowed: observed in allowed}
 SYMBOLS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "=", "in": "one of"}
+# What a condition of a lower stage's rule must become for that rule to stop holding.
+NEGATED = {">=": "<", ">": "≤", "<=": ">", "<": "≥", "==": "≠", "in": "not one of"}
+MET, NOT_MET = "✓", "✗"
+# Metrics a network cannot change by acting (once emerging, always "has been emerging"): a
+# lower stage's rule is never described as lifted by them.
+FIXED_METRICS = {"reached_emerging_before"}
 MISSING = ("fail", "pass")  # what a condition does when its metric is undefined
 
 _DOCUMENT_KEYS = {"version", "window", "hold_periods", "stage_order", "rules"}
@@ -77,15 +85,36 @@ class Condition:
         threshold = self.threshold(grain)
         if is_undefined(observed) and self.missing == "pass":
             return f"{describe_missing(self.metric)} (not required)"
+        if is_undefined(observed):  # a condition not met for want of evidence (next-stage reasons)
+            if isinstance(threshold, bool):
+                return describe_missing(self.metric)
+            shown = (", ".join(_fmt(self.metric, v) for v in threshold) if self.op == "in"
+                     else _fmt(self.metric, threshold, threshold=True))
+            return f"{describe_missing(self.metric)} ({SYMBOLS[self.op]} {shown})"
         if isinstance(threshold, bool):
             return _describe_flag(self.metric, bool(observed) if not is_undefined(observed) else False)
         if self.op == "in":
             described = describe_metric(self.metric, observed, metrics, grain, window)
             return f"{described} (one of {', '.join(_fmt(self.metric, v) for v in threshold)})"
         # Rounding must not make the words contradict the rule (39.6 shown as "40 (< 40)").
-        precise = not OPERATORS[self.op](_shown(self.metric, observed), threshold)
+        precise = OPERATORS[self.op](_shown(self.metric, observed), threshold) != self.holds(metrics, grain)
         described = describe_metric(self.metric, observed, metrics, grain, window, precise=precise)
         return f"{described} ({SYMBOLS[self.op]} {_fmt(self.metric, threshold, threshold=True)})"
+
+    def marked(self, metrics: dict, grain: str, window: int) -> str:
+        """The condition with the period's value, marked met (✓) or not met (✗)."""
+        return f"{self.describe(metrics, grain, window)} {MET if self.holds(metrics, grain) else NOT_MET}"
+
+    def lifted(self, metrics: dict, grain: str, window: int) -> str:
+        """What this condition of a lower stage's rule must become for the rule to stop holding."""
+        observed = metrics.get(self.metric)
+        threshold = self.threshold(grain)
+        shown = ", ".join(_fmt(self.metric, v) for v in threshold) if self.op == "in" else \
+            _fmt(self.metric, threshold, threshold=True)
+        precise = self.op != "in" and not is_undefined(observed) and OPERATORS[self.op](
+            _shown(self.metric, observed), threshold) != OPERATORS[self.op](observed, threshold)
+        described = describe_metric(self.metric, observed, metrics, grain, window, precise=precise)
+        return f"{described} (needs {NEGATED[self.op]} {shown}) {NOT_MET}"
 
     def basis(self, grain: str) -> str:
         """The condition's threshold in words, without any period's value (for funder extracts)."""
@@ -111,6 +140,9 @@ class StageRules:
     hold_periods: dict[str, int]
     stage_order: tuple[str, ...]
     rules: tuple[Rule, ...]
+    # Stages set by hand (netpulse.measures.stage_overrides), applied after the rules. Loaded with
+    # the rules so that every build's definitions (and so its rebuild decision) include them.
+    overrides: tuple[StageOverride, ...] = ()
 
     def rank(self, stage: str) -> int:
         return self.stage_order.index(stage)
@@ -127,13 +159,13 @@ def version_key(version: str) -> tuple:
 
 
 def _folder_files() -> list[Path]:
-    folder = rules_folder()
-    files = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")], key=lambda p: version_key(p.stem))
-    stems = [p.stem for p in files]
-    for stem in stems:
-        if stems.count(stem) > 1:
-            raise ConfigError(f"stage rules {folder}: version {stem!r} is in more than one file")
-    return files
+    """The shipped rules files, with those of the configuration folder's ``stage_rules/`` over them.
+
+    A file in ``NETPULSE_CONFIG_DIR/stage_rules/`` with the name of a shipped one replaces it;
+    any other is one more version (see docs/methodology.md, "Your own configuration folder").
+    """
+    files = layered_config_files("stage_rules", rules_folder())
+    return sorted(files.values(), key=lambda p: version_key(p.stem))
 
 
 def default_rules_path() -> Path:
@@ -163,7 +195,10 @@ def load_rule_sets() -> list[StageRules]:
             raise ConfigError(f"stage rules {path}: version {rules.version!r} is also {earlier}, "
                               "with different rules; give the new rules a new version")
         loaded[rules.version] = (path, rules)
-    return [rules for _, rules in sorted(loaded.values(), key=lambda item: version_key(item[1].version))]
+    rule_sets = [rules for _, rules in sorted(loaded.values(), key=lambda item: version_key(item[1].version))]
+    stages = tuple(dict.fromkeys(stage for rules in rule_sets for stage in rules.stage_order))
+    overrides = load_overrides(stages=stages)
+    return [dataclasses.replace(rules, overrides=overrides) for rules in rule_sets]
 
 
 def current_rules(rule_sets: list[StageRules]) -> StageRules:
@@ -271,6 +306,8 @@ _METRIC_WORDS = {
     "meetings_held": "{v} meetings held",
     "forum_posts": "{v} forum posts",
     "active_periods_in_window": "active in {v} of the last {window} {grain}s",
+    "periods_with_meetings_in_window": "meetings held in {v} of the last {window} {grain}s",
+    "functions_served": "{v} network functions served",
     "months_since_first_activity": "{v} months since its first activity",
     "structural_phase": "structure: {v}",
     "core_members": "{v} core members",
@@ -301,6 +338,8 @@ def describe_metric(metric: str, value: Any, metrics: dict, grain: str, window: 
         return f"{KEY_FEATURES[metric]} score {score} of 100"
     if metric in ("core_members", "warning_signs") and _fmt(metric, value) == "1":
         return "1 core member" if metric == "core_members" else "1 warning sign"
+    if metric == "functions_served" and _fmt(metric, value) == "1":
+        return "1 network function served"
     template = _METRIC_WORDS.get(metric, metric.replace("_", " ") + " {v}")
     return template.format(v=_fmt(metric, value), grain=grain, window=window)
 
@@ -313,6 +352,8 @@ def describe_missing(metric: str) -> str:
         return "no earlier peak to compare with"
     if metric == "structural_phase":
         return "no structure measured"
+    if metric == "functions_served":
+        return "functions not measurable (no forum export: only convening can be seen)"
     return f"no value for {metric.replace('_', ' ')}"
 
 
@@ -347,6 +388,7 @@ def add_signals(periods: pd.DataFrame, rules: StageRules) -> pd.DataFrame:
     """Derived metrics the rules use, computed per network and grain in period order."""
     periods = periods.sort_values(["network_id", "grain", "period_start"]).reset_index(drop=True)
     periods["active_periods_in_window"] = 0
+    periods["periods_with_meetings_in_window"] = 0
     periods["trailing_peak"] = float("nan")
     for (_, grain), index in periods.groupby(["network_id", "grain"], sort=False).groups.items():
         window = rules.window[grain]
@@ -355,6 +397,10 @@ def add_signals(periods: pd.DataFrame, rules: StageRules) -> pd.DataFrame:
             members.gt(0).astype(int).rolling(window, min_periods=1).sum().astype(int)
         )
         periods.loc[index, "trailing_peak"] = members.shift(1).rolling(window, min_periods=1).max()
+        if "meetings_held" in periods:  # regular convening (stage-rules-3)
+            meetings = pd.to_numeric(periods.loc[index, "meetings_held"], errors="coerce").fillna(0)
+            periods.loc[index, "periods_with_meetings_in_window"] = (
+                meetings.gt(0).astype(int).rolling(window, min_periods=1).sum().astype(int))
     peak = periods["trailing_peak"].where(periods["trailing_peak"] > 0)
     periods["share_of_trailing_peak"] = periods["active_members"] / peak
     # Months from the network's first month with activity to the end of this period,
@@ -389,18 +435,108 @@ def _evidence(rules: StageRules, metrics: dict, grain: str) -> tuple[str, str]:
     raise AssertionError("the default rule always holds")  # guaranteed by load_stage_rules
 
 
+def _target(rules: StageRules, stage: str) -> str | None:
+    """The stage up from ``stage``: the next in stage_order; from dormant, emerging (revival)."""
+    if stage == "dormant":
+        return "emerging"  # a network that has been emerging is never pre-emergent again
+    rank = rules.rank(stage)
+    return rules.stage_order[rank + 1] if rank + 1 < len(rules.stage_order) else None
+
+
+def _closest_rule(rules: StageRules, stage: str, metrics: dict, grain: str) -> Rule | None:
+    """The rule for ``stage`` nearest to holding (fewest conditions not met; the first on ties)."""
+    candidates = [rule for rule in rules.rules if rule.stage == stage and rule.conditions]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda rule: sum(not c.holds(metrics, grain) for c in rule.conditions))
+
+
+def _blocking(rules: StageRules, rule: Rule, metrics: dict, grain: str) -> list[Condition]:
+    """Conditions of lower stages' rules, evaluated before ``rule``, that hold and would pre-empt it.
+
+    Dormant is evaluated before established and emerging: a network under a quarter of its
+    peak is dormant whatever else holds, so its revival needs that share back up too.
+    """
+    blocking = []
+    for earlier in rules.rules[:rules.rules.index(rule)]:
+        if (earlier.conditions and rules.rank(earlier.stage) < rules.rank(rule.stage)
+                and all(c.holds(metrics, grain) for c in earlier.conditions)):
+            blocking += [c for c in earlier.conditions if c.metric not in FIXED_METRICS]
+    return blocking
+
+
+def next_stage_needs(rules: StageRules, metrics: dict, grain: str, stage: str, evidence: str) -> tuple[str, str]:
+    """What the stage up from ``stage`` still needs: (with the period's values, thresholds only).
+
+    Conditions not met come first (✗), then those met (✓). The highest stage says why it holds
+    (or, when hysteresis holds it, which of its conditions no longer hold). Dormant says what
+    would count as revival. The second text names thresholds only, never the period's counts,
+    for outputs small numbers must not reach (funder extracts).
+    """
+    window = rules.window[grain]
+    target = _target(rules, stage)
+    if target is None:
+        rule = _closest_rule(rules, stage, metrics, grain)
+        if rule is None:
+            return f"{stage} is the highest stage", f"{stage} is the highest stage"
+        ordered = sorted(rule.conditions, key=lambda c: c.holds(metrics, grain))
+        if evidence == stage:
+            opening = f"{stage} is the highest stage; it holds because"
+        else:
+            opening = (f"{stage} is the highest stage, held while the lower evidence has not lasted "
+                       f"{rules.hold_periods[grain]} {grain}s; its conditions now")
+        return (f"{opening}: " + "; ".join(c.marked(metrics, grain, window) for c in ordered),
+                f"{opening}: " + "; ".join(_basis_marked(c, metrics, grain) for c in ordered))
+    opening = f"revival (back to {target}) needs" if stage == "dormant" else f"not {target}"
+    rule = _closest_rule(rules, target, metrics, grain)
+    if rule is None:
+        return f"{opening}: no rule gives {target}", f"{opening}: no rule gives {target}"
+    failed = [c for c in rule.conditions if not c.holds(metrics, grain)]
+    held = [c for c in rule.conditions if c.holds(metrics, grain)]
+    blocking = _blocking(rules, rule, metrics, grain)
+    with_values = ([c.marked(metrics, grain, window) for c in failed]
+                   + [c.lifted(metrics, grain, window) for c in blocking]
+                   + [c.marked(metrics, grain, window) for c in held])
+    thresholds = ([_basis_marked(c, metrics, grain) for c in failed]
+                  + [f"{_basis_negated(c, grain)} {NOT_MET}" for c in blocking]
+                  + [_basis_marked(c, metrics, grain) for c in held])
+    return f"{opening}: " + "; ".join(with_values), f"{opening}: " + "; ".join(thresholds)
+
+
+def _basis_marked(condition: Condition, metrics: dict, grain: str) -> str:
+    return f"{condition.basis(grain)} {MET if condition.holds(metrics, grain) else NOT_MET}"
+
+
+def _basis_negated(condition: Condition, grain: str) -> str:
+    threshold = condition.threshold(grain)
+    shown = ", ".join(str(v) for v in threshold) if condition.op == "in" else str(threshold)
+    return f"{metric_name(condition.metric)} {NEGATED[condition.op]} {shown}"
+
+
+def _override_for(rules: StageRules, network: str, grain: str, period_start: Any) -> StageOverride | None:
+    """The last override (in file order) that covers the period, if any."""
+    if not rules.overrides:
+        return None
+    day = pd.Timestamp(period_start).date()
+    covering = [o for o in rules.overrides if o.covers(network, grain, day)]
+    return covering[-1] if covering else None
+
+
 def classify(periods: pd.DataFrame, rules: StageRules) -> pd.DataFrame:
     """Stage and reason for every period, with hysteresis on the way down.
 
-    Returns the input with ``evidence_stage``, ``stage``, ``stage_reason`` and
-    ``stage_rules_version`` added (no rows in, no rows out).
+    Returns the input with ``evidence_stage``, ``stage``, ``stage_reason``,
+    ``next_stage_needs``, ``next_stage_basis`` (see :func:`next_stage_needs`), ``stage_override``
+    (who set the stage by hand, when and why; None when the rules gave it) and
+    ``stage_rules_version`` added (no rows in, no rows out). A stage set by hand replaces the
+    rules' stage and hysteresis continues from it.
     """
     if periods.empty:
         return periods.reset_index(drop=True).assign(
-            **{c: pd.Series(dtype=object) for c in ("evidence_stage", "stage", "stage_reason",
-                                                    "stage_rules_version")})
+            **{c: pd.Series(dtype=object) for c in ("evidence_stage", "stage", "stage_reason", "next_stage_needs",
+                                                    "next_stage_basis", "stage_override", "stage_rules_version")})
     periods = add_signals(periods, rules)
-    evidence_stages, stages, reasons = [], [], []
+    evidence_stages, stages, reasons, needs, bases, overridden = [], [], [], [], [], []
     for (_, grain), group in periods.groupby(["network_id", "grain"], sort=False):
         hold = rules.hold_periods[grain]
         current, pending, reached_emerging = None, 0, False
@@ -420,14 +556,25 @@ def classify(periods: pd.DataFrame, rules: StageRules) -> pd.DataFrame:
                     stage = current
                     reason = (f"held at {current}: the evidence points to {evidence} ({because}) "
                               f"for {pending} of the {hold} consecutive {grain}s needed to move down")
+            override = _override_for(rules, metrics["network_id"], grain, metrics["period_start"])
+            if override is not None and override.stage in rules.stage_order:
+                reason = f"{override.stage}: {override.words()} (the rules give {reason})"
+                stage, pending = override.stage, 0
             current = stage
             reached_emerging = reached_emerging or rules.rank(stage) >= rules.rank("emerging")
             evidence_stages.append(evidence)
             stages.append(stage)
             reasons.append(reason)
+            overridden.append(override.words() if override is not None else None)
+            with_values, thresholds = next_stage_needs(rules, metrics, grain, stage, evidence)
+            needs.append(with_values)
+            bases.append(thresholds)
     periods["evidence_stage"] = evidence_stages
     periods["stage"] = stages
     periods["stage_reason"] = reasons
+    periods["next_stage_needs"] = needs
+    periods["next_stage_basis"] = bases
+    periods["stage_override"] = overridden
     periods["stage_rules_version"] = rules.version
     return periods
 

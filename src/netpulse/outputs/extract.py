@@ -118,20 +118,27 @@ def write_quarter_extracts(settings: Settings, *, as_of: date, build_id: str | N
             [as_of, build_id, build_id],
         ).df()
         signs = _warning_signs(con, signs_source, build_id)
+        next_stages = _next_stage_bases(con, "indicators.network_stages_history" if build_id
+                                        else "indicators.network_stages")
     written = []
     for row in rows.to_dict("records"):
         folder = settings.extracts / row["network_id"]
         folder.mkdir(parents=True, exist_ok=True)
         suffix = f"_build-{build_id}" if build_id else ""
         path = folder / f"{row['network_id']}_quarter_{row['period_start']:%Y-%m-%d}{suffix}.csv"
+        next_stage = next_stages.get(
+            (row["network_id"], f"{row['period_start']:%Y-%m-%d}", row["stage_rules_version"], row["build_id"]),
+            ("", ""))
         record = {
             "network_id": row["network_id"],
             "network_name": row["network_name"],
             "quarter_start": f"{row['period_start']:%Y-%m-%d}",
             "quarter_end": f"{row['period_end']:%Y-%m-%d}",
             "stage": row["stage"],
-            "stage_held_by_hysteresis": row["stage"] != row["evidence_stage"],
+            "stage_held_by_hysteresis": row["stage"] != row["evidence_stage"] and not next_stage[1],
             "stage_basis": stage_basis(row["stage"], "quarter", rules, row["stage_rules_version"], rule_sets),
+            "stage_set_by_hand": next_stage[1],
+            "next_stage_basis": next_stage[0],
             **{c: suppression.apply(int(row[c])) for c in COUNT_COLUMNS},
             **{c: suppression.score(row.get(c), int(row["active_members"])) for c in FEATURE_COLUMNS},
             "warning_signs": signs.get((row["network_id"], f"{row['period_start']:%Y-%m-%d}"), ""),
@@ -169,3 +176,17 @@ def _warning_signs(con, table: str, build_id: str | None) -> dict:
         text = f"{sign.replace('_', ' ')} ({severity}, {held} quarter{'s' if held > 1 else ''})"
         signs.setdefault((network_id, f"{period_start:%Y-%m-%d}"), []).append(text)
     return {key: "; ".join(texts) for key, texts in signs.items()}
+
+
+def _next_stage_bases(con, table: str) -> dict:
+    """(what the stage up still needs in thresholds only, who set the stage by hand and why), by
+    network, quarter, version and build. Blank for a build from before the columns existed (issue 11).
+    """
+    has_column = con.execute(
+        "select count(*) from information_schema.columns where table_schema || '.' || table_name = ? "
+        "and column_name = 'next_stage_basis'", [table]).fetchone()[0]
+    if not has_column:
+        return {}
+    rows = con.execute(f"select network_id, period_start, stage_rules_version, build_id, next_stage_basis, "
+                       f"stage_override from {table} where grain = 'quarter'").fetchall()
+    return {(n, f"{p:%Y-%m-%d}", v, b): (text or "", override or "") for n, p, v, b, text, override in rows}

@@ -1,9 +1,75 @@
-"""`netpulse status`: what the warehouse holds, what was refused and why, the last build."""
+"""`netpulse status`: what the warehouse holds, what was refused and why, the last build, each
+network's stage (with what the stage up still needs), and survey instruments with no definition."""
 
 from __future__ import annotations
 
+import duckdb
+
+from netpulse.config.instruments import instrument_hint, instrument_paths, load_instrument
 from netpulse.config.settings import Settings
 from netpulse.store.warehouse import open_warehouse
+
+
+def unmapped_instruments(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Instruments of loaded survey responses that no instrument file defines, in words.
+
+    Their answers load (the generic format keeps any item column), but no item is mapped to a
+    key feature, so they give no survey evidence until a definition is added.
+    """
+    known = {load_instrument(path).id for path in instrument_paths().values()}
+    rows = con.execute(
+        """
+        select responses.instrument, count(distinct answers.item) as items, count(distinct responses.response_id),
+        from raw.survey_responses as responses
+        inner join meta.deliveries as deliveries using (delivery_id)
+        left join raw.survey_answers as answers
+            on answers.delivery_id = responses.delivery_id and answers.response_id = responses.response_id
+        where deliveries.status = 'loaded'
+        group by all
+        order by responses.instrument
+        """).fetchall()
+    return [f"instrument {instrument}: {items} item{'' if items == 1 else 's'} ({responses} responses), not mapped "
+            f"to key features; {instrument_hint(instrument)}"
+            for instrument, items, responses in rows if instrument not in known]
+
+
+def _stages(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Each network's latest quarter under the current stage rules: stage, why, and what the stage up needs."""
+    exists = con.execute("select count(*) from information_schema.columns where table_schema = 'indicators' "
+                         "and table_name = 'network_stages' and column_name = 'next_stage_needs'").fetchone()[0]
+    if not exists:
+        return []
+    rows = con.execute(
+        """
+        with latest as (
+            select * from indicators.network_stages
+            where is_current_rules and grain = 'quarter'
+            qualify period_start = max(period_start) over (partition by network_id)
+        ),
+
+        signs as (
+            select network_id, grain, period_start,
+                string_agg(warning_sign || ' (' || severity || ')', ', ' order by warning_sign) as signs,
+            from indicators.warning_signs
+            group by all
+        )
+
+        select latest.network_id, latest.period_start, latest.stage, latest.stage_rules_version,
+            latest.stage_reason, latest.next_stage_needs, coalesce(signs.signs, ''),
+        from latest
+        left join signs using (network_id, grain, period_start)
+        order by latest.network_id
+        """).fetchall()
+    if not rows:
+        return []
+    lines = [f"stages (latest quarter, {rows[0][3]}):"]
+    for network_id, period_start, stage, _, reason, needs, signs in rows:
+        lines.append(f"  {network_id} {period_start:%Y-%m-%d}: {stage}")
+        lines.append(f"    why: {reason}")
+        lines.append(f"    next: {needs}")
+        if signs:
+            lines.append(f"    warning signs: {signs}")
+    return lines
 
 
 def warehouse_status(settings: Settings) -> str:
@@ -24,6 +90,8 @@ def warehouse_status(settings: Settings) -> str:
             "concat_ws(', ', stage_rules_version, key_features_version, warning_signs_version), error "
             "from meta.builds order by finished_at desc limit 1").fetchone()
         networks = con.execute("select count(*) from meta.networks").fetchone()[0]
+        unmapped = unmapped_instruments(con)
+        stages = _stages(con)
     lines = [
         f"warehouse: {settings.warehouse}",
         f"networks: {networks}",
@@ -47,4 +115,8 @@ def warehouse_status(settings: Settings) -> str:
                      f"(run {run_id}, methodology {methodology}, {rules})")
         if error:
             lines.append(f"  error: {error}")
+    if unmapped:
+        lines.append("survey instruments with no definition (no survey evidence from them):")
+        lines += [f"  {line}" for line in unmapped]
+    lines += stages
     return "\n".join(lines)

@@ -66,8 +66,13 @@ def test_the_installed_wheel_runs_a_landing_zone_from_another_folder(wheel, tmp_
         write_csv(landing, "net", "forum", f"{month}.csv", FORUM_HEADER, [
             [f"t{month}", "", "", "a@x.example", "A", f"{month}-11T09:00:00", "topic"],
             [f"r{month}", f"t{month}", f"t{month}", "b@x.example", "B", f"{month}-11T10:00:00", "reply"]])
+    # The deployment's own definitions live in its configuration folder, not in the package.
+    mine = work / "config"
+    mine.mkdir()
+    (mine / "networks.yaml").write_text("networks:\n  - id: net\n    name: Our Network\n"
+                                        "    timezone: Europe/London\n    quarter_start_month: 4\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NETPULSE_", "PYTHON"))}
-    env.update(NETPULSE_HASH_KEY=TEST_KEY, NETPULSE_HOME=str(work / "var"))
+    env.update(NETPULSE_HASH_KEY=TEST_KEY, NETPULSE_HOME=str(work / "var"), NETPULSE_CONFIG_DIR=str(mine))
     where = subprocess.run([str(python), "-c", "import netpulse; print(netpulse.__file__)"], cwd=work, env=env,
                            check=True, capture_output=True, text=True).stdout.strip()
     assert where.startswith(str(venv)), f"netpulse imported from {where}, not the wheel"
@@ -79,4 +84,8 @@ def test_the_installed_wheel_runs_a_landing_zone_from_another_folder(wheel, tmp_
     with duckdb.connect(str(work / "wh.snapshot.duckdb"), read_only=True) as con:
         counts = con.execute("select period_start, active_members, forum_posts from indicators.network_period "
                              "where grain = 'month' order by 1").fetchall()
+        network = con.execute("select name, quarter_start_month from meta.networks").fetchall()
+        quarters = con.execute("select period_start from indicators.network_period where grain = 'quarter'").fetchall()
     assert [(str(d), a, f) for d, a, f in counts] == [("2026-01-01", 8, 2), ("2026-02-01", 8, 2), ("2026-03-01", 8, 2)]
+    assert network == [("Our Network", 4)]
+    assert [str(d) for (d,) in quarters] == ["2026-01-01"], "financial-year quarters: January to March"

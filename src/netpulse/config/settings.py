@@ -53,7 +53,14 @@ def methodology_file(name: str) -> Path | None:
     This module is the only reader of ``NETPULSE_*``: the measures ask it, never the environment.
     """
     configured = os.environ.get(METHODOLOGY_VARIABLES[name])
-    return Path(configured) if configured else None
+    if configured:
+        return Path(configured)
+    # key_features.yaml and warning_signs.yaml in the configuration folder replace the shipped
+    # ones (stage rules are versions: they are layered, see layered_config_files).
+    user = config_dir()
+    if name != "stage_rules" and user is not None and (user / f"{name}.yaml").is_file():
+        return user / f"{name}.yaml"
+    return None
 
 
 def config_dir() -> Path | None:
@@ -112,7 +119,7 @@ class Settings:
             home=home,
             landing=Path(env.get("NETPULSE_LANDING", home / "landing")),
             warehouse=Path(env.get("NETPULSE_WAREHOUSE", "warehouse/netpulse.duckdb")),
-            network_config=Path(config) if config else None,
+            network_config=Path(config) if config else _networks_in_config_dir(),
             extracts=Path(env.get("NETPULSE_EXTRACTS", home / "extracts")),
             data_docs=Path(env.get("NETPULSE_DATA_DOCS", home / "data_docs")),
             hash_key=env.get("NETPULSE_HASH_KEY") or None,
@@ -130,3 +137,10 @@ class Settings:
                 "secret key; set it (and keep it out of version control) before loading data"
             )
         return self.hash_key
+
+
+def _networks_in_config_dir() -> Path | None:
+    """``<config dir>/networks.yaml`` when NETPULSE_CONFIG does not name a networks file."""
+    user = config_dir()
+    return user / "networks.yaml" if user is not None and (user / "networks.yaml").is_file() else None
+

@@ -546,10 +546,10 @@ class ModelMemory:
         self._page_mb = os.sysconf("SC_PAGE_SIZE") / 2**20
         original, tracker = self._original, self
 
-        def execute(model, con):
+        def execute(model, con, *args, **kwargs):
             tracker._running = model.name
             try:
-                return original(model, con)
+                return original(model, con, *args, **kwargs)
             finally:
                 tracker._sample()
                 tracker._running = None

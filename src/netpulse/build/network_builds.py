@@ -23,7 +23,7 @@ activity in the whole warehouse. ``netpulse.build.run`` handles both.
 from __future__ import annotations
 
 import hashlib
-import importlib
+import importlib.util
 from dataclasses import dataclass, field
 
 import duckdb
@@ -71,8 +71,8 @@ def definitions_fingerprint(rule_sets, current, features, signs) -> str:
         for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in (".sql", ".yaml", ".yml")):
             add(f"{'/'.join(parts)}/{path.relative_to(folder).as_posix()}", path.read_bytes())
     for name in DEFINITION_MODULES:
-        module = importlib.import_module(name)
-        with open(module.__file__, "rb") as handle:
+        # Found, not imported: a build with nothing to build need not import the graph code.
+        with open(importlib.util.find_spec(name).origin, "rb") as handle:
             add(name, handle.read())
     return digest.hexdigest()[:16]
 

@@ -17,7 +17,10 @@ interaction graph and the indicators have something to chew on:
   survey      one file per wave (March and September): ~25% of members respond to
               netpulse-core-v1 (q1..q15, 1-5), ~90% finished.
 
-Then loads it with netpulse ingest and times netpulse build, broken down by layer. Figures only.
+Then loads it with netpulse ingest and times netpulse build, broken down by layer; the build runs
+in a process of its own, whose peak memory (workers included) is printed against a budget (the
+old pipeline's whole peak: a build that paired every member with every other went to 6.3 GiB).
+Figures only.
 
     python bench/bench_indicators.py --members 5000 --years 5 --seed 1 --workdir var/bench-indicators
 """

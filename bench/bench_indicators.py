@@ -17,7 +17,10 @@ interaction graph and the indicators have something to chew on:
   survey      one file per wave (March and September): ~25% of members respond to
               netpulse-core-v1 (q1..q15, 1-5), ~90% finished.
 
-Then loads it with netpulse ingest and times netpulse build, broken down by layer. Figures only.
+Then loads it with netpulse ingest and times netpulse build, broken down by layer; the build runs
+in a process of its own, whose peak memory (workers included) is printed against a budget (the
+old pipeline's whole peak: a build that paired every member with every other went to 6.3 GiB).
+Figures only.
 
     python bench/bench_indicators.py --members 5000 --years 5 --seed 1 --workdir var/bench-indicators
 """
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import os
 import resource
 import sys
@@ -37,7 +41,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
-from bench_pipeline import bench_settings  # bench/ is on the path when run
+from bench_pipeline import bench_settings, measure  # bench/ is on the path when run
 from duckdb_typed_read import duckdb_read_seconds
 
 NETWORK_ID = "bench-clinical"
@@ -76,6 +80,12 @@ LAST = ["Ahmed", "Andrews", "Begum", "Brown", "Campbell", "Chowdhury", "Clarke",
         "Nguyen", "Okafor", "Owen", "Patel", "Price", "Roberts", "Robinson", "Shah", "Singh", "Smith",
         "Taylor", "Thomas", "Turner", "Walker", "Ward", "White", "Williams", "Wilson", "Wright"]
 ISO = "%Y-%m-%dT%H:%M:%S"
+# The build of this network may use at most this much memory (peak RSS of its process and
+# workers): the whole pipeline's peak at commit 87ffd65 (before integer-coded ties and
+# per-network workers) on the earlier one-large-network bench, 1.67 GiB. A build that pairs
+# every member with every other (25 million rows for 5,000 members) went to 6.3 GiB.
+BUILD_PEAK_BUDGET_MIB = 1_700
+BUILD_TIMEOUT = 3600
 
 
 @dataclasses.dataclass
@@ -546,10 +556,10 @@ class ModelMemory:
         self._page_mb = os.sysconf("SC_PAGE_SIZE") / 2**20
         original, tracker = self._original, self
 
-        def execute(model, con):
+        def execute(model, con, *args, **kwargs):
             tracker._running = model.name
             try:
-                return original(model, con)
+                return original(model, con, *args, **kwargs)
             finally:
                 tracker._sample()
                 tracker._running = None
@@ -575,15 +585,46 @@ class ModelMemory:
         self._model.execute = self._original
 
 
+def workdir_settings(workdir: Path):
+    """The benchmark warehouse's settings for an existing ``workdir`` (bench_settings empties it)."""
+    from netpulse.config.settings import Settings
+
+    return dataclasses.replace(
+        Settings.from_env(), landing=workdir / "landing", warehouse=workdir / "bench.duckdb",
+        data_docs=workdir / "data_docs", network_config=None, hash_key="benchmark-key",
+    )
+
+
+def build_only(workdir: Path, result_path: Path) -> int:
+    """The build step on its own (``--build-in``): run in a process of its own, so that its peak
+    memory is the build's and not the generator's or the ingest's; writes its figures as JSON."""
+    from netpulse.build.run import build
+
+    memory = ModelMemory()
+    started = time.perf_counter()
+    try:
+        result = build(workdir_settings(workdir))
+    finally:
+        seconds = time.perf_counter() - started
+        memory.close()
+    result_path.write_text(json.dumps({
+        "seconds": seconds, "models": len(result.models), "network_periods": result.network_periods,
+        "model_seconds": result.model_seconds, "model_peaks": memory.peaks}))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--members", type=int, default=5_000)
     parser.add_argument("--years", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workdir", type=Path, default=Path("var/bench-indicators"))
+    parser.add_argument("--build-in", type=Path, help=argparse.SUPPRESS)  # the build step's own process
+    parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.build_in:
+        return build_only(args.build_in, args.result)
 
-    from netpulse.build.run import build
     from netpulse.ingest.loading import ingest
 
     settings = bench_settings(args.workdir)
@@ -600,14 +641,17 @@ def main(argv: list[str] | None = None) -> int:
     assert {o.status for o in report.outcomes} == {"loaded"}, report.summary()
     rss_ingest = peak_rss_mb()
     print(f"[baseline {baseline:.1f} s, ingested in {ingest_seconds:.1f} s; building]", file=sys.stderr, flush=True)
-    memory = ModelMemory()
-    started = time.perf_counter()
-    try:
-        result = build(settings)
-    finally:
-        build_seconds = time.perf_counter() - started
-        memory.close()
-    rss_build = peak_rss_mb()
+    workdir = args.workdir.resolve()
+    result_path = workdir / "build.json"
+    build_step = measure([sys.executable, str(Path(__file__).resolve()), "--build-in", str(workdir),
+                          "--result", str(result_path)], dict(os.environ), Path.cwd(), BUILD_TIMEOUT,
+                         workdir / "build.log")
+    if not build_step.ok:
+        print(f"netpulse build {build_step.failure}; its output ({build_step.log}):\n"
+              f"{build_step.log.read_text(errors='replace').rstrip()}")
+        return 1
+    result = json.loads(result_path.read_text())
+    build_seconds = result["seconds"]
 
     rows = {source: sum(o.rows for o in report.outcomes if o.source == source) for source in files}
     size_mb = sum(p.stat().st_size for paths in files.values() for p in paths) / 1e6
@@ -622,9 +666,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"duckdb typed read      {baseline:>12.2f} s   (baseline: DuckDB reading the same files)")
     print(f"netpulse ingest        {ingest_seconds:>12.2f} s   ({total_rows / ingest_seconds:,.0f} rows/s, "
           f"{ingest_seconds / baseline:.1f} x the baseline)")
-    print(f"netpulse build         {build_seconds:>12.2f} s   ({len(result.models)} models, "
-          f"{result.network_periods} network periods)")
-    seconds = result.model_seconds
+    print(f"netpulse build         {build_seconds:>12.2f} s   ({result['models']} models, "
+          f"{result['network_periods']} network periods; CPU {build_step.cpu_seconds:.1f} s user+sys)")
+    seconds = result["model_seconds"]
     groups = layers(seconds)
     for layer, names in groups.items():
         if names:
@@ -636,16 +680,20 @@ def main(argv: list[str] | None = None) -> int:
     print(f"indicator layer        {indicator_layer:>12.2f} s   ({len(indicator_names)} models after core: "
           "intermediate network-period models, Python models, indicators)")
     print(f"slowest models {'seconds':>41}   process RSS while it ran")
+    peaks = result["model_peaks"]
     for name, value in sorted(seconds.items(), key=lambda kv: -kv[1])[:8]:
-        rss = f"{memory.peaks[name]:>8,.0f} MB" if name in memory.peaks else "       n/a"
+        rss = f"{peaks[name]:>8,.0f} MB" if name in peaks else "       n/a"
         print(f"  {name:<44} {value:>8.2f} s {rss}")
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
-        interactions = con.execute("select count(*) from core.interactions").fetchone()[0]
+        interactions = con.execute("select count(*) from staging.int_interactions_coded").fetchone()[0]
         ties = con.execute("select count(*) from staging.int_network_period_ties").fetchone()[0]
     print(f"interaction graph      {interactions:>12,} interactions, {ties:,} network-period ties")
-    print(f"network periods        {result.network_periods:>12,}")
-    print(f"peak RSS               {rss_build:>12,.0f} MB  (after generation {rss_generate:,.0f} MB, "
-          f"after ingest {rss_ingest:,.0f} MB)")
+    print(f"network periods        {result['network_periods']:>12,}")
+    print(f"peak RSS               {max(rss_generate, rss_ingest):>12,.0f} MB  (generation and ingest, this process; "
+          f"after generation {rss_generate:,.0f} MB)")
+    verdict = "met" if build_step.peak_mb <= BUILD_PEAK_BUDGET_MIB else "MISSED"
+    print(f"build peak memory      {build_step.peak_mb:>12,.0f} MiB (the build's own process and its workers; "
+          f"budget {BUILD_PEAK_BUDGET_MIB:,} MiB: {verdict})")
     return 0
 
 

@@ -2,7 +2,7 @@
 
 For each shape, writes a landing zone of many small generic CSV deliveries (bench/landing_shape.py:
 200 networks of 20-300 members, five years, 16 files a network) and measures, each step as its
-own process (wall seconds and that process's peak RSS):
+own process (wall and CPU seconds, and the peak memory of that process and its workers):
 
   DuckDB typed read      DuckDB alone reading every file of each source into a typed table: the limit;
   netpulse full run      `netpulse run` into an empty warehouse;
@@ -85,6 +85,8 @@ class Measured:
     returncode: int
     timed_out: bool
     log: Path
+    cpu_seconds: float = 0.0  # user + system of the process and the children it waited for (not forkserver workers)
+
 
     @property
     def ok(self) -> bool:
@@ -95,13 +97,72 @@ class Measured:
         return f"timed out after {self.seconds:.0f} s" if self.timed_out else f"failed (exit {self.returncode})"
 
 
+def descendants(pid: int) -> list[int]:
+    """``pid`` and every process below it (children of children too), from /proc."""
+    found, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        found.append(current)
+        try:
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as children:
+                    queue += [int(child) for child in children.read().split()]
+        except OSError:  # it ended meanwhile
+            pass
+    return found
+
+
+def tree_pss_mb(pid: int) -> float:
+    """The proportional set size of ``pid`` and its descendants, in MiB (shared pages counted once)."""
+    total_kb = 0
+    for process in descendants(pid):
+        try:
+            with open(f"/proc/{process}/smaps_rollup") as rollup:
+                total_kb += next(int(line.split()[1]) for line in rollup if line.startswith("Pss:"))
+        except (OSError, StopIteration):
+            pass
+    return total_kb / 1024
+
+
+class TreeMemory:
+    """The highest PSS of a process tree, sampled every 0.2 s until ``stop()``.
+
+    wait4's peak RSS counts a process and the children it waited for, not the workers of a
+    forkserver (children of the server, which nobody waits for): measured, a forkserver
+    worker holding 1.5 GB left the parent's peak at 15 MB.
+    """
+
+    def __init__(self, pid: int):
+        self.pid = pid
+        self.peak_mb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.2):
+            self.peak_mb = max(self.peak_mb, tree_pss_mb(self.pid))
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return self.peak_mb
+
+
 def measure(command: list[str], env: dict[str, str], cwd: Path, timeout: float, log: Path) -> Measured:
-    """Run one step as its own process: wall time, and the peak RSS of that process (and its children)."""
+    """Run one step as its own process: wall time, CPU time and peak memory.
+
+    Peak memory is the larger of the process's peak RSS (wait4) and the peak PSS of the process
+    with all its descendants, worker processes included (sampled). CPU time (user + system, of
+    the process and the children it waited for; not forkserver workers) says more than wall time
+    on a shared machine.
+    """
     with open(log, "wb") as out:
         started = time.perf_counter()
         process = subprocess.Popen(command, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
                                    start_new_session=True)
         expired = threading.Event()
+        tree = TreeMemory(process.pid)
 
         def kill() -> None:
             expired.set()
@@ -117,8 +178,10 @@ def measure(command: list[str], env: dict[str, str], cwd: Path, timeout: float, 
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
         timer.cancel()
+        tree_peak = tree.stop()
     process.returncode = os.waitstatus_to_exitcode(status)
-    return Measured(seconds, usage.ru_maxrss / 1024, process.returncode, expired.is_set(), log)
+    return Measured(seconds, max(usage.ru_maxrss / 1024, tree_peak), process.returncode, expired.is_set(), log,
+                    usage.ru_utime + usage.ru_stime)
 
 
 # ---------------------------------------------------------------- one shape
@@ -156,7 +219,7 @@ def run_shape(shape: Shape, workdir: Path, timeout: float, seed: int) -> tuple[l
     def step(name: str, command: list[str]) -> Measured:
         say(f"{name} ...")
         result = measure(command, env, home, timeout, home / f"{name}.log")
-        say(f"{name}: {result.seconds:.1f} s, peak RSS {result.peak_mb:,.0f} MiB"
+        say(f"{name}: {result.seconds:.1f} s, peak memory {result.peak_mb:,.0f} MiB"
             + ("" if result.ok else f", {result.failure}"))
         if not result.ok:
             print(f"--- {shape.name} {name} {result.failure}; its output ({result.log}):\n"
@@ -239,15 +302,15 @@ def print_shape(header: list[str], rows: list[Row], read: Measured) -> None:
     print()
     for line in header:
         print(line)
-    print(f"  {'step':<32} {'seconds':>9} {'peak RSS':>12} {'x DuckDB':>9}   {'target':<29} {'':<7} note")
+    print(f"  {'step':<32} {'seconds':>9} {'CPU s':>8} {'peak mem':>12} {'x DuckDB':>9}   {'target':<29} {'':<7} note")
     for row in rows:
         m = row.measured
         if m is None:
-            figures = f"{'-':>9} {'-':>12} {'-':>9}"
+            figures = f"{'-':>9} {'-':>8} {'-':>12} {'-':>9}"
             note = "not run: the full run failed"
         else:
             ratio = f"{m.seconds / read.seconds:>8.1f}x" if read.ok else f"{'-':>9}"
-            figures = f"{m.seconds:>9.2f} {m.peak_mb:>8,.0f} MiB {ratio}"
+            figures = f"{m.seconds:>9.2f} {m.cpu_seconds:>8.1f} {m.peak_mb:>8,.0f} MiB {ratio}"
             note = row.note if m.ok else f"{m.failure}; output in {m.log}"
         verdict = "" if row.met is None else ("met" if row.met else "missed")
         print(f"  {row.label:<32} {figures}   {row.target:<29} {verdict:<7} {note}".rstrip())
@@ -268,8 +331,8 @@ def main(argv: list[str] | None = None) -> int:
         shapes = [parse_shape(s, args.networks) for text in args.shapes for s in text.split(",") if s]
     except ValueError as exc:
         parser.error(f"--shapes: 1M, 10M, small or a number of events such as 300k ({exc})")
-    print("netpulse run on the shape users have: wall seconds and peak RSS of each step's own process "
-          "(figures, not assertions)")
+    print("netpulse run on the shape users have: wall seconds, CPU seconds (user + system) and peak memory of "
+          "each step's own process and its workers (figures, not assertions)")
     for shape in shapes:
         header, rows = run_shape(shape, args.workdir, args.timeout, args.seed)
         print_shape(header, rows, rows[0].measured)

@@ -23,19 +23,20 @@ activity in the whole warehouse. ``netpulse.build.run`` handles both.
 from __future__ import annotations
 
 import hashlib
-import importlib
+import importlib.util
 from dataclasses import dataclass, field
 
 import duckdb
 
 from netpulse import METHODOLOGY_VERSION
+from netpulse.config.instruments import instrument_paths
 from netpulse.config.settings import project_path
 
 # Python modules whose code computes figures: a change to any of them is a change of definitions.
 DEFINITION_MODULES = ("netpulse.build.python_models", "netpulse.measures.graph", "netpulse.measures.key_features",
                       "netpulse.measures.stages", "netpulse.measures.warning_signs", "netpulse.config.instruments")
 # Project folders whose files are definitions: SQL models and macros, DDL, instruments.
-DEFINITION_FOLDERS = (("transforms",), ("warehouse",), ("config", "instruments"))
+DEFINITION_FOLDERS = (("transforms",), ("warehouse",))
 
 # meta tables with network_id that a network's figures read, and which of their rows count.
 # Other meta tables (settings, builds, validation results, network_builds) are records, not inputs.
@@ -70,9 +71,12 @@ def definitions_fingerprint(rule_sets, current, features, signs) -> str:
         folder = project_path(*parts)
         for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in (".sql", ".yaml", ".yml")):
             add(f"{'/'.join(parts)}/{path.relative_to(folder).as_posix()}", path.read_bytes())
+    # Instruments are the shipped ones with the configuration folder's layered over them.
+    for name, path in sorted(instrument_paths().items()):
+        add(f"instrument/{name}", path.read_bytes())
     for name in DEFINITION_MODULES:
-        module = importlib.import_module(name)
-        with open(module.__file__, "rb") as handle:
+        # Found, not imported: a build with nothing to build need not import the graph code.
+        with open(importlib.util.find_spec(name).origin, "rb") as handle:
             add(name, handle.read())
     return digest.hexdigest()[:16]
 

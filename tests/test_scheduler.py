@@ -30,10 +30,20 @@ PUBLISH_TIMEOUT = 150
 QUIET_SECONDS = 3
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def _free_ports() -> int:
+    """A port P with P+1 and P+2 free too: the API and the two log servers."""
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        try:
+            for offset in (1, 2):
+                with socket.socket(socket.AF_INET6 if socket.has_dualstack_ipv6() else socket.AF_INET) as other:
+                    other.bind(("", port + offset))
+        except OSError:
+            continue
+        return port
+    raise RuntimeError("no three free ports in a row")
 
 
 def _environment(tmp_path: Path) -> dict[str, str]:
@@ -93,7 +103,7 @@ def test_a_delivery_of_two_sources_is_published_once_by_the_real_scheduler(tmp_p
     landing = Path(env["NETPULSE_LANDING"])
     snapshot = snapshot_path(Path(env["NETPULSE_WAREHOUSE"]))
     started = time.monotonic()
-    launched = _launcher("start", home, env, "--port", str(_free_port()), timeout=START_TIMEOUT + 60)
+    launched = _launcher("start", home, env, "--port", str(_free_ports()), timeout=START_TIMEOUT + 60)
     pgid = json.loads((home / PID_FILE).read_text())["pgid"] if (home / PID_FILE).exists() else None
     try:
         assert launched.returncode == 0, launched.stdout + launched.stderr + _tail(home / "standalone.log")
@@ -105,10 +115,9 @@ def test_a_delivery_of_two_sources_is_published_once_by_the_real_scheduler(tmp_p
         paused = {d: api_get(instance, token, f"/api/v2/dags/{d}")["is_paused"]
                   for d in ("netpulse_ingest", "netpulse_build", "netpulse_quarterly_extract")}
         assert paused == {"netpulse_ingest": False, "netpulse_build": False, "netpulse_quarterly_extract": True}
-        # Unpausing the ingest starts a run for the latest hour: let it finish on the empty landing zone.
-        _wait(lambda: all(r["state"] in ("success", "failed") for r in _dag_runs(instance, token, "netpulse_ingest")),
-              60, "the run that unpausing the ingest started")
-        print(f"\nAirflow up and idle after {time.monotonic() - started:.0f} s")
+        # Unpausing the ingest starts a run for the latest hour (the hourly fallback). The files
+        # land while it may still be running: one build must come of them all the same.
+        print(f"\nAirflow up after {time.monotonic() - started:.0f} s")
 
         staging = tmp_path / "staging"
         write_csv(staging, "net", "attendance", "jan.csv", ATTENDANCE_HEADER, [

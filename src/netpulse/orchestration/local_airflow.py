@@ -31,7 +31,7 @@ from netpulse.config.settings import Settings, project_path
 from netpulse.orchestration.tasks import WAREHOUSE_POOL
 
 DEFAULT_HOME = Path("var/airflow-local")
-DEFAULT_PORT = 8780  # not 8080 (often taken) nor 8793/8794 (Airflow's log servers)
+DEFAULT_PORT = 8780  # not 8080 (often taken); the log servers take the next two ports
 PID_FILE = "netpulse-standalone.pid"
 PASSWORD_FILE = "simple_auth_manager_passwords.json.generated"
 UNPAUSED_DAGS = ("netpulse_ingest", "netpulse_build")
@@ -69,9 +69,16 @@ def airflow_environment(home: Path, port: int) -> dict[str, str]:
         "AIRFLOW__API__PORT": str(port),
         # Tasks report to the API server here; the default assumes port 8080.
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
+        # Log servers for task and trigger logs; they listen on every interface whatever the
+        # API host, so keep them beside the API port rather than on the shared defaults.
+        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(port + 1),
+        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(port + 2),
         # standalone starts its parts as `airflow ...` through PATH: this venv's first.
         "PATH": os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]),
     })
+    # The executor starts this many worker processes at once (Airflow's default, 32, is a lot
+    # for a laptop); warehouse writers take turns through the pool anyway.
+    env.setdefault("AIRFLOW__CORE__PARALLELISM", "4")
     return env
 
 
@@ -88,11 +95,8 @@ def start(home: Path = DEFAULT_HOME, port: int = DEFAULT_PORT, *, timeout: float
                            "export it (kept out of version control) before make airflow")
     env = airflow_environment(home, port)
     airflow = str(Path(sys.executable).parent / "airflow")
-    # On a new home `airflow pools set` fails until the metadata database exists.
-    subprocess.run([airflow, "db", "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
-    subprocess.run([airflow, "pools", "set", WAREHOUSE_POOL, "1",
-                    "DuckDB allows one writing process: tasks that write the warehouse take turns"],
-                   env=env, check=True, stdout=subprocess.DEVNULL)
+    # standalone migrates the metadata database itself; the pool is set through the API once it
+    # answers (DAGs are created paused, so nothing runs before the pool exists).
     with (home / "standalone.log").open("ab") as log_file:
         process = subprocess.Popen([airflow, "standalone"], env=env, stdout=log_file, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, start_new_session=True, cwd=str(home.resolve()))
@@ -103,6 +107,7 @@ def start(home: Path = DEFAULT_HOME, port: int = DEFAULT_PORT, *, timeout: float
         password = _wait_for_password(home, deadline)
         instance = LocalAirflow(home=home, port=port, pgid=process.pid, password=password)
         token = api_token(instance)
+        _set_pool(instance, token)
         for dag_id in unpause:
             _unpause(instance, token, dag_id, deadline)
     except BaseException:
@@ -155,6 +160,17 @@ def api_token(instance: LocalAirflow) -> str:
 
 def api_get(instance: LocalAirflow, token: str, path: str) -> dict:
     return _request(f"{instance.url}{path}", token=token)
+
+
+def _set_pool(instance: LocalAirflow, token: str) -> None:
+    pool = {"name": WAREHOUSE_POOL, "slots": 1, "include_deferred": False,
+            "description": "DuckDB allows one writing process: tasks that write the warehouse take turns"}
+    try:
+        _request(f"{instance.url}/api/v2/pools", pool, token=token)
+    except urllib.error.HTTPError as exc:
+        if exc.code != 409:  # 409: it exists already (a home used before)
+            raise
+        _request(f"{instance.url}/api/v2/pools/{WAREHOUSE_POOL}", pool, token=token, method="PATCH")
 
 
 def _unpause(instance: LocalAirflow, token: str, dag_id: str, deadline: float) -> None:

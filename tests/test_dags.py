@@ -213,3 +213,32 @@ def test_finding_new_files_takes_no_lock_while_a_writer_holds_the_warehouse(sett
     finally:
         holder.kill()
         holder.wait(timeout=10)
+
+
+def test_a_backfilled_quarter_writes_what_the_command_line_writes_for_that_quarter(dags, settings, tmp_path,
+                                                                                   monkeypatch):
+    from datetime import datetime, timezone
+
+    from netpulse.cli import main
+
+    for month in ("01", "04"):  # a member in Q1 and in Q2
+        write_csv(settings.landing, "net", "attendance", f"{month}.csv", ATTENDANCE_HEADER,
+                  [attendance_row(f"m{month}", f"2026-{month}-15T10:00:00", "a@x.example")])
+    log = tmp_path / "dag.log"
+    assert run_dag(dags, INGEST_DAG_ID, log).succeeded, log.read_text()[-3000:]
+    assert run_dag(dags, BUILD_DAG_ID, log).succeeded, log.read_text()[-3000:]
+
+    # What `airflow backfill create --dag-id netpulse_quarterly_extract` runs: one run per
+    # logical date, each writing the quarter complete by then.
+    written = {}
+    for as_of in ("2026-04-01", "2026-07-01"):
+        logical = datetime.fromisoformat(as_of).replace(hour=6, tzinfo=timezone.utc)
+        assert run_dag(dags, EXTRACT_DAG_ID, log, logical_date=logical).succeeded, log.read_text()[-3000:]
+        written.update({p.name: p.read_bytes() for p in settings.extracts.rglob("*.csv")})
+    assert sorted(written) == ["net_quarter_2026-01-01.csv", "net_quarter_2026-04-01.csv"]
+
+    by_command = tmp_path / "by-command"
+    monkeypatch.setenv("NETPULSE_EXTRACTS", str(by_command))
+    for as_of in ("2026-04-01", "2026-07-01"):
+        assert main(["extract", "--as-of", as_of]) == 0
+    assert {p.name: p.read_bytes() for p in by_command.rglob("*.csv")} == written

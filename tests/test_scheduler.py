@@ -19,7 +19,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from netpulse.orchestration.local_airflow import PASSWORD_FILE, PID_FILE, LocalAirflow, api_get, api_token, group_members
+from netpulse.orchestration.local_airflow import (
+    PASSWORD_FILE,
+    PID_FILE,
+    LocalAirflow,
+    api_get,
+    api_token,
+    group_members,
+)
 from netpulse.store.snapshot import snapshot_path
 from tests.conftest import ATTENDANCE_HEADER, FORUM_HEADER, TEST_KEY, attendance_row, write_csv
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socketserver
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from types import SimpleNamespace
@@ -71,3 +72,54 @@ def test_an_unreachable_webhook_is_logged_without_its_secret_and_not_raised(monk
 def test_an_unknown_target_is_refused_by_name(target):
     with pytest.raises(ValueError, match="NETPULSE_NOTIFY"):
         send(target, failure_message(_context(ValueError("x"))))
+
+
+class _SmtpSession(socketserver.StreamRequestHandler):
+    """Just enough SMTP to take one message: greets, accepts every command, keeps the DATA."""
+
+    messages: list[dict] = []
+
+    def handle(self):
+        envelope = {"to": [], "data": ""}
+        self.wfile.write(b"220 test ready\r\n")
+        while line := self.rfile.readline():
+            command = line.decode().strip()
+            verb = command.split(" ", 1)[0].upper()
+            if verb == "EHLO":
+                self.wfile.write(b"250 test\r\n")
+            elif verb == "RCPT":
+                envelope["to"].append(command.split(":", 1)[1].strip(" <>"))
+                self.wfile.write(b"250 ok\r\n")
+            elif verb == "DATA":
+                self.wfile.write(b"354 go on\r\n")
+                body = []
+                while (part := self.rfile.readline()) not in (b".\r\n", b""):
+                    body.append(part.decode())
+                envelope["data"] = "".join(body)
+                type(self).messages.append(dict(envelope))
+                self.wfile.write(b"250 queued\r\n")
+            elif verb == "QUIT":
+                self.wfile.write(b"221 bye\r\n")
+                return
+            else:
+                self.wfile.write(b"250 ok\r\n")
+
+
+def test_email_goes_through_the_airflow_smtp_connection_named(monkeypatch):
+    _SmtpSession.messages = []
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _SmtpSession)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    connection = {"conn_type": "smtp", "host": "127.0.0.1", "port": server.server_address[1],
+                  "extra": {"disable_tls": True, "disable_ssl": True, "from_email": "netpulse@team.example",
+                            "retry_limit": 0, "timeout": 10}}
+    monkeypatch.setenv("AIRFLOW_CONN_NETPULSE_SMTP", json.dumps(connection))
+    try:
+        monkeypatch.setenv("NETPULSE_NOTIFY", "email:netpulse_smtp:data-team@team.example")
+        notify_failure(_context(RuntimeError("lock held")))
+        monkeypatch.setenv("NETPULSE_NOTIFY", "email:netpulse_smtp")  # no address: to the sender
+        notify_failure(_context(RuntimeError("lock held")))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert [m["to"] for m in _SmtpSession.messages] == [["data-team@team.example"], ["netpulse@team.example"]]
+    assert "netpulse_build.build_indicators failed in run r1" in _SmtpSession.messages[0]["data"]

@@ -34,6 +34,8 @@ def netpulse_ingest():
     def find_new_files() -> list[str]:
         return find_new_deliveries()
 
+    # The candidates only gate the run (none: skipped before the pool); the load reads every
+    # new file, also those that landed since.
     @task(pool=WAREHOUSE_POOL)
     def load_new_files(candidates: list[str]) -> dict:
         return load_pending_deliveries(run_id=get_current_context()["run_id"])

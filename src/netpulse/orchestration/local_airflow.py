@@ -85,14 +85,14 @@ def airflow_environment(home: Path, port: int) -> dict[str, str]:
 def start(home: Path = DEFAULT_HOME, port: int = DEFAULT_PORT, *, timeout: float = 180,
           unpause: tuple[str, ...] = UNPAUSED_DAGS) -> LocalAirflow:
     """Start standalone Airflow in its own process group; return once the DAGs are unpaused."""
+    if not Settings.from_env().hash_key:
+        raise RuntimeError("NETPULSE_HASH_KEY is not set: the workers pseudonymise members with it; "
+                           "export it (kept out of version control) before make airflow")
     home.mkdir(parents=True, exist_ok=True)
     running = _recorded_group(home)
     if running is not None and group_members(running):
         raise RuntimeError(f"Airflow from {home} is already running (process group {running}); "
                            "stop it first: make airflow-stop")
-    if not Settings.from_env().hash_key:
-        raise RuntimeError("NETPULSE_HASH_KEY is not set: the workers pseudonymise members with it; "
-                           "export it (kept out of version control) before make airflow")
     env = airflow_environment(home, port)
     airflow = str(Path(sys.executable).parent / "airflow")
     # standalone migrates the metadata database itself; the pool is set through the API once it

@@ -27,6 +27,7 @@ from netpulse.orchestration.local_airflow import (
     api_token,
     group_members,
 )
+from netpulse.orchestration.tasks import RAW_ASSET_URI
 from netpulse.store.snapshot import snapshot_path
 from tests.conftest import ATTENDANCE_HEADER, FORUM_HEADER, TEST_KEY, attendance_row, write_csv
 
@@ -80,6 +81,10 @@ def _dag_runs(instance: LocalAirflow, token: str, dag_id: str) -> list[dict]:
     return api_get(instance, token, f"/api/v2/dags/{dag_id}/dagRuns?limit=100")["dag_runs"]
 
 
+def _finished(runs: list[dict]) -> bool:
+    return bool(runs) and all(r["state"] in ("success", "failed") for r in runs)
+
+
 def _wait(condition, timeout: float, what: str):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -122,9 +127,11 @@ def test_a_delivery_of_two_sources_is_published_once_by_the_real_scheduler(tmp_p
         paused = {d: api_get(instance, token, f"/api/v2/dags/{d}")["is_paused"]
                   for d in ("netpulse_ingest", "netpulse_build", "netpulse_quarterly_extract")}
         assert paused == {"netpulse_ingest": False, "netpulse_build": False, "netpulse_quarterly_extract": True}
-        # Unpausing the ingest starts a run for the latest hour (the hourly fallback). The files
-        # land while it may still be running: one build must come of them all the same.
-        print(f"\nAirflow up after {time.monotonic() - started:.0f} s")
+        # Unpausing the ingest starts a run for the latest hour (the hourly fallback): let it
+        # finish on the empty landing zone, so that what follows is the watcher's doing.
+        _wait(lambda: _finished(_dag_runs(instance, token, "netpulse_ingest")), 90,
+              "the run that unpausing the ingest started")
+        print(f"\nAirflow up and idle after {time.monotonic() - started:.0f} s")
 
         staging = tmp_path / "staging"
         write_csv(staging, "net", "attendance", "jan.csv", ATTENDANCE_HEADER, [
@@ -147,11 +154,14 @@ def test_a_delivery_of_two_sources_is_published_once_by_the_real_scheduler(tmp_p
         assert (builds, attendances, posts) == (1, 2, 1)  # one build, with both sources in it
 
         # Nothing else is on its way: the ingest runs are done and only one build ever ran.
-        _wait(lambda: all(r["state"] in ("success", "failed") for r in _dag_runs(instance, token, "netpulse_ingest")),
-              60, "the ingest runs to finish")
+        _wait(lambda: _finished(_dag_runs(instance, token, "netpulse_ingest")), 60, "the ingest runs to finish")
         time.sleep(QUIET_SECONDS + 3)  # time enough for a second event, were there one
         build_runs = _dag_runs(instance, token, "netpulse_build")
         assert [(r["run_type"], r["state"]) for r in build_runs] == [("asset_triggered", "success")]
+        # The data came in through the watcher: the one raw-data event is from an ingest run that
+        # the landing zone's Asset started, not from the clock.
+        events = api_get(instance, token, "/api/v2/assets/events?source_dag_id=netpulse_ingest")["asset_events"]
+        assert [e["source_run_id"].split("__")[0] for e in events if e["uri"] == RAW_ASSET_URI] == ["asset_triggered"]
         assert (home / "netpulse-standalone.pid").exists()
         assert sorted(p.name for p in landing.rglob("*.csv")) == ["jan.csv", "jan.csv"]  # nothing deleted
     finally:

@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: setup demo test bench clean calibrate
+.PHONY: setup demo test bench clean calibrate airflow airflow-stop
 
 setup: $(INSTALLED)
 
@@ -38,3 +38,13 @@ YEARS ?= 5
 bench: $(INSTALLED)
 	$(PY) bench/bench_pipeline.py --shapes $(SHAPES)
 	$(PY) bench/bench_indicators.py --members $(MEMBERS) --years $(YEARS)
+
+# A local Airflow 3 (standalone, loopback only) running this checkout's DAGs with the NETPULSE_*
+# settings of your shell; NETPULSE_HASH_KEY must be set. `make airflow-stop` stops what it started.
+AIRFLOW_LOCAL_HOME ?= var/airflow-local
+AIRFLOW_PORT ?= 8780
+airflow: $(INSTALLED)
+	$(PY) -m netpulse.orchestration.local_airflow start --home $(AIRFLOW_LOCAL_HOME) --port $(AIRFLOW_PORT)
+
+airflow-stop:
+	$(PY) -m netpulse.orchestration.local_airflow stop --home $(AIRFLOW_LOCAL_HOME)

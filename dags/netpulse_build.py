@@ -1,19 +1,18 @@
-"""Rebuild staging, core and indicator tables whenever a source's raw data changed.
+"""Rebuild staging, core and indicator tables whenever an ingest run loaded new data.
 
-Scheduled on the raw Assets of the ingest DAGs (event-driven, not on a clock). The build
-runs in one transaction and validates the indicator tables before they become visible.
+Scheduled on the raw Asset that `netpulse_ingest` updates once per run that loaded anything
+(event-driven, not on a clock), after every source of the delivery is loaded. The build runs in
+one transaction, validates the indicator tables before they become visible, and publishes the
+analysts' snapshot.
 """
 
 from __future__ import annotations
-
-from functools import reduce
-from operator import or_
 
 from airflow.sdk import Asset, dag, get_current_context, task
 
 from netpulse.orchestration.tasks import (
     INDICATORS_ASSET_URI,
-    RAW_ASSET_URIS,
+    RAW_ASSET_URI,
     WAREHOUSE_POOL,
     build_warehouse,
     dag_arguments,
@@ -22,7 +21,7 @@ from netpulse.orchestration.tasks import (
 
 @dag(
     dag_id="netpulse_build",
-    schedule=reduce(or_, (Asset(uri) for uri in RAW_ASSET_URIS.values())),
+    schedule=Asset(RAW_ASSET_URI),
     **dag_arguments(tag="build", doc_md=__doc__),
 )
 def netpulse_build():

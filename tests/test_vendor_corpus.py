@@ -110,14 +110,15 @@ def test_the_corpus_through_netpulse_run(settings, corpus, tmp_path):
     assert_corpus_outcome(statuses(warehouse))
 
 
-def test_the_corpus_through_the_airflow_ingest_dags(settings, corpus, tmp_path, monkeypatch):
+def test_the_corpus_through_the_airflow_ingest_dag(settings, corpus, tmp_path, monkeypatch):
     monkeypatch.setenv("NETPULSE_CONFIG", str(corpus))
+    monkeypatch.setenv("NETPULSE_WATCH_QUIET_SECONDS", "0")  # every file is there already
     prepare_airflow(settings)
     dags = load_dags(settings)
     log = tmp_path / "dag.log"
-    for source in ("attendance", "forum", "survey"):
-        outcome = run_dag(dags, f"netpulse_ingest_{source}", log)
-        assert outcome.succeeded, log.read_text()[-3000:]
+    outcome = run_dag(dags, "netpulse_ingest", log)
+    # The corpus holds files meant to be quarantined: everything else loads, the check fails.
+    assert outcome.succeeded_but_quarantined, log.read_text()[-3000:]
     assert run_dag(dags, "netpulse_build", log).succeeded, log.read_text()[-3000:]
     assert_corpus_outcome(statuses(settings.warehouse))
     assert query(settings, "select count(distinct network_id) from indicators.network_period") == [(2,)]

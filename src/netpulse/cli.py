@@ -1,5 +1,5 @@
-"""The ``netpulse`` command line: demo, run, status, identities, erase, extract, calibrate,
-override-stage, sql, dictionary."""
+"""The ``netpulse`` command line: demo, demo-landing, run, status, identities, erase, extract,
+calibrate, override-stage, sql, dictionary."""
 
 from __future__ import annotations
 
@@ -173,6 +173,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(settings)
 
 
+def cmd_demo_landing(args: argparse.Namespace) -> int:
+    """Only write the demo's landing zone and networks file (for a scheduler to pick up)."""
+    from netpulse.demo.data import write_demo_landing
+
+    settings = _settings(args)
+    config = args.config or settings.network_config or settings.home / "demo" / "networks.yaml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    summary = write_demo_landing(args.directory, config)
+    print(f"landing zone: {args.directory} ({len(summary['files'])} files, "
+          f"{len(summary['malformed_files'])} deliberately malformed)")
+    print(f"networks file: {config} (the workers need NETPULSE_CONFIG={config.resolve()})")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="netpulse", description=__doc__)
     sub = top.add_subparsers(dest="command", required=True)
@@ -187,6 +201,13 @@ def parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="write a synthetic landing zone and run it through the Airflow DAGs")
     common(demo, landing=True)
     demo.set_defaults(func=cmd_demo)
+
+    demo_landing = sub.add_parser("demo-landing", help="only write the demo landing zone (and its networks "
+                                  "file) into DIRECTORY, e.g. the landing zone a scheduler watches")
+    demo_landing.add_argument("directory", type=Path)
+    demo_landing.add_argument("--config", type=Path, help="where the networks YAML goes (default: "
+                              "$NETPULSE_CONFIG or $NETPULSE_HOME/demo/networks.yaml)")
+    demo_landing.set_defaults(func=cmd_demo_landing)
 
     run = sub.add_parser("run", help="load whatever is new in the landing zone, validate, build")
     common(run, landing=True)

@@ -12,7 +12,7 @@ from netpulse.measures.key_features import FEATURE_COLUMNS
 from netpulse.orchestration.dag_runs import (
     BUILD_DAG_ID,
     EXTRACT_DAG_ID,
-    INGEST_DAG_IDS,
+    INGEST_DAG_ID,
     load_dags,
     prepare_airflow,
     run_dag,
@@ -33,13 +33,16 @@ def run_demo(settings: Settings) -> int:
     log_path = home / "demo-dag-runs.log"
     dags = load_dags(settings)
     as_of = datetime.combine(DEMO_END + timedelta(days=1), datetime.min.time(), tzinfo=timezone.utc)
-    outcomes = [run_dag(dags, dag_id, log_path) for dag_id in INGEST_DAG_IDS]
+    outcomes = [run_dag(dags, INGEST_DAG_ID, log_path)]
     outcomes.append(run_dag(dags, BUILD_DAG_ID, log_path))
     outcomes.append(run_dag(dags, EXTRACT_DAG_ID, log_path, logical_date=as_of))
     for outcome in outcomes:
         tasks = ", ".join(f"{task} {state}" for task, state in outcome.task_states.items())
         print(f"airflow: {outcome.dag_id}: {outcome.state} ({tasks})")
-    if not all(o.succeeded for o in outcomes):
+    if outcomes[0].succeeded_but_quarantined:
+        print("airflow: the deliberately malformed files were quarantined (check_quarantined failed, "
+              "as it does in production; reasons: netpulse status)")
+    if not all(o.succeeded or o.succeeded_but_quarantined for o in outcomes):
         print(f"a DAG run failed; Airflow's log is in {log_path}")
         return 1
 
@@ -81,3 +84,5 @@ def _export(settings: Settings) -> None:
     os.environ["NETPULSE_HOME"] = str(settings.home.resolve())
     os.environ["NETPULSE_EXTRACTS"] = str(settings.extracts.resolve())
     os.environ["NETPULSE_DATA_DOCS"] = str(settings.data_docs.resolve())
+    # Every file is written before the DAGs run: the load need not wait for a delivery to settle.
+    os.environ["NETPULSE_WATCH_QUIET_SECONDS"] = "0"

@@ -9,50 +9,138 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime, timedelta
 
-from netpulse.ingest.sources import SOURCES
-
 log = logging.getLogger(__name__)
 
 WAREHOUSE_POOL = "netpulse_warehouse"
-RAW_ASSET_URIS = {source: f"netpulse://warehouse/raw/{source}" for source in SOURCES}
+# One Asset for all sources: updated once per ingest run that loaded anything, whatever it loaded.
+RAW_ASSET_URI = "netpulse://warehouse/raw"
+LANDING_ASSET_URI = "netpulse://landing/zone"
 INDICATORS_ASSET_URI = "netpulse://warehouse/indicators"
 
 
 def dag_arguments(*, tag: str, doc_md: str | None) -> dict:
     """Arguments every netpulse DAG shares."""
+    from netpulse.orchestration.notify import notify_failure
+
     return {
         "start_date": datetime(2024, 1, 1),
         "catchup": False,
         "max_active_runs": 1,
         "tags": ["netpulse", tag],
         "doc_md": doc_md,
-        # A lock conflict outlasting the connection retries gets another chance later.
-        "default_args": {"retries": 2, "retry_delay": timedelta(seconds=60)},
+        "default_args": {
+            # A lock conflict outlasting the connection retries, or a transient error (disk full,
+            # a worker lost), gets more chances, further apart: 30 s, 1 min, 2 min, 4 min.
+            "retries": 4,
+            "retry_delay": timedelta(seconds=30),
+            "retry_exponential_backoff": 2.0,
+            "max_retry_delay": timedelta(minutes=10),
+            # After the last try: NETPULSE_NOTIFY (log, e-mail or webhook).
+            "on_failure_callback": notify_failure,
+        },
     }
 
 
-def pending_deliveries(source: str) -> list[str]:
-    """Landing files of a source not yet in the manifest (relative paths)."""
+def landing_asset():
+    """The landing zone as an Asset, updated by a watcher when a delivery has landed and settled."""
+    from airflow.sdk import Asset, AssetWatcher
+
     from netpulse.config.settings import Settings
-    from netpulse.ingest.loading import pending_files
+    from netpulse.orchestration.watch import LandingZoneTrigger, watch_timings
 
-    paths = pending_files(Settings.from_env(), source)
-    log.info("%d new %s file(s): %s", len(paths), source, ", ".join(paths) or "none")
-    return paths
+    quiet, poll = watch_timings()
+    trigger = LandingZoneTrigger(landing=str(Settings.from_env().landing.resolve()),
+                                 quiet_seconds=quiet, poll_seconds=poll)
+    return Asset(LANDING_ASSET_URI, watchers=[AssetWatcher(name="netpulse_landing_zone", trigger=trigger)])
 
 
-def load_deliveries(source: str, paths: list[str], run_id: str) -> dict:
-    """Validate and load the given files; skip (no Asset event) when nothing new loaded."""
+def find_new_deliveries() -> list[str]:
+    """Landing files the last published snapshot does not know by path, size and mtime.
+
+    Takes no lock: it lists the landing zone and reads the analysts' snapshot (a separate file
+    no writer holds). It is a cheap filter, not the judge: the load decides by content hash,
+    under the warehouse's write lock. Skips the run (so nothing waits for the pool and no
+    build starts) when every file is already known.
+    """
     from airflow.sdk.exceptions import AirflowSkipException
 
     from netpulse.config.settings import Settings
-    from netpulse.ingest.loading import ingest
+    from netpulse.ingest.landing import find_landing_files
 
-    # ingest() logs each file's outcome, quarantine reasons as warnings.
-    report = ingest(Settings.from_env(), sources=(source,), only_paths=tuple(paths), run_id=run_id)
-    if not report.changed:
-        raise AirflowSkipException(f"warehouse unchanged: {report.summary()}")
+    settings = Settings.from_env()
+    known = _published_fingerprints(settings)
+    new = [f.relative_path for f in find_landing_files(settings.landing)
+           if (f.relative_path, f.size_bytes, f.modified_at) not in known]
+    log.info("%d landing file(s) not in the published snapshot: %s", len(new), ", ".join(new[:50]) or "none")
+    if not new:
+        raise AirflowSkipException("every landing file is already in the warehouse")
+    return new
+
+
+def _published_fingerprints(settings) -> set[tuple]:
+    """(path, size, mtime) of every delivery in the analysts' snapshot; empty if there is none."""
+    import duckdb
+
+    from netpulse.store.snapshot import snapshot_path
+
+    path = snapshot_path(settings.warehouse)
+    if not path.exists():
+        return set()
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            return set(con.execute("select path, size_bytes, modified_at from meta.deliveries").fetchall())
+    except duckdb.Error as exc:  # an older snapshot layout, or a damaged file: let the load judge
+        log.warning("could not read %s (%s): treating every landing file as possibly new", path, exc)
+        return set()
+
+
+def load_pending_deliveries(run_id: str) -> dict:
+    """Validate and load every new file of every source, in one run under the write lock.
+
+    All sources of a delivery are loaded before the one Asset event that starts the build, so
+    no build ever sees part of a delivery. ``ingest()`` logs each file's outcome, quarantine
+    reasons as warnings.
+    """
+    from netpulse.config.settings import Settings
+    from netpulse.ingest.loading import ingest
+    from netpulse.orchestration.watch import wait_until_settled, watch_timings
+
+    settings = Settings.from_env()
+    quiet, _ = watch_timings()
+    waited = wait_until_settled(settings.landing, quiet, timeout=max(60.0, 6 * quiet))
+    if waited >= 1:
+        log.info("waited %.0f s for files still landing to settle", waited)
+    report = ingest(settings, run_id=run_id)
     return report.as_dict()
+
+
+def announce_raw_change(report: dict) -> str:
+    """Let the build run (through this task's Asset) only when something new was loaded."""
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    loaded = [o["path"] for o in report["outcomes"] if o["status"] == "loaded"]
+    if not loaded:
+        raise AirflowSkipException("nothing new loaded: no build")
+    return f"{len(loaded)} file(s) loaded: {', '.join(loaded[:20])}"
+
+
+def fail_on_quarantined(report: dict) -> int:
+    """Fail visibly, with every reason in this task's log, when a file was quarantined.
+
+    Runs after the good files are loaded and the build's Asset event is sent: one bad file
+    does not hold back the rest of a delivery, but the run shows failed and the failure
+    notification goes out. The exception names the files only; reasons can quote values.
+    """
+    from airflow.sdk.exceptions import AirflowFailException
+
+    quarantined = [o for o in report["outcomes"] if o["status"] == "quarantined"]
+    for outcome in quarantined:
+        log.error("quarantined %s (%s): %s", outcome["path"], outcome["source"], outcome["error"])
+    if quarantined:
+        raise AirflowFailException(
+            f"{len(quarantined)} file(s) quarantined: {', '.join(o['path'] for o in quarantined)}; "
+            "reasons above and in `netpulse status`; fix and deliver again")
+    return len(report["outcomes"])
 
 
 def build_warehouse(run_id: str) -> dict:

@@ -144,3 +144,18 @@ def _networks_in_config_dir() -> Path | None:
     user = config_dir()
     return user / "networks.yaml" if user is not None and (user / "networks.yaml").is_file() else None
 
+
+def watch_timings() -> tuple[float, float]:
+    """(quiet period, poll interval) in seconds of the landing-zone watcher.
+
+    ``NETPULSE_WATCH_QUIET_SECONDS`` (default 10) and ``NETPULSE_WATCH_POLL_SECONDS`` (default 2).
+    """
+    quiet = float(os.environ.get("NETPULSE_WATCH_QUIET_SECONDS") or 10.0)
+    poll = float(os.environ.get("NETPULSE_WATCH_POLL_SECONDS") or 2.0)
+    return quiet, poll
+
+
+def notify_target() -> str:
+    """Where failures are announced (``NETPULSE_NOTIFY``): ``log``, ``email:<conn>[:<to>,…]``, ``webhook:<url>``."""
+    return os.environ.get("NETPULSE_NOTIFY", "log").strip() or "log"
+

@@ -121,13 +121,6 @@ def _new_files(con: duckdb.DuckDBPyConnection, found: list[LandingFile], retry_q
             yield landing_file, sha
 
 
-def pending_files(settings: Settings, source: str) -> list[str]:
-    """Relative paths of a source's landing files that a load would read."""
-    found = _select_files(settings, (source,), None)
-    with open_warehouse(settings) as con:
-        return [f.relative_path for f, _ in _new_files(con, found)]
-
-
 
 # Vendor formats whose dates are written day/month or month/day by locale: the order must
 # be declared for the network, because a guess is silently wrong for days 1 to 12.

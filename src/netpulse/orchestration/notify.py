@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import urllib.parse
 import urllib.request
 from dataclasses import asdict, dataclass
@@ -37,8 +36,9 @@ class FailureMessage:
 
 
 def notify_target() -> str:
-    # Read here until config/settings.py (the only intended reader of NETPULSE_*) takes it over.
-    return os.environ.get("NETPULSE_NOTIFY", "log").strip() or "log"
+    from netpulse.config.settings import notify_target as configured
+
+    return configured()
 
 
 def failure_message(context) -> FailureMessage:

@@ -29,10 +29,10 @@ Fingerprint = frozenset[tuple[str, int, int]]
 
 
 def watch_timings() -> tuple[float, float]:
-    """(quiet period, poll interval) in seconds, from NETPULSE_WATCH_QUIET_SECONDS / _POLL_SECONDS."""
-    # Read here until config/settings.py (the only intended reader of NETPULSE_*) takes them over.
-    quiet = float(os.environ.get("NETPULSE_WATCH_QUIET_SECONDS") or QUIET_SECONDS)
-    poll = float(os.environ.get("NETPULSE_WATCH_POLL_SECONDS") or POLL_SECONDS)
+    """(quiet period, poll interval) in seconds; polling never waits longer than the quiet period."""
+    from netpulse.config.settings import watch_timings as configured
+
+    quiet, poll = configured()
     return quiet, min(poll, max(quiet, 0.5))
 
 

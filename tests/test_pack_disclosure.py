@@ -111,18 +111,20 @@ def _pack_tables(rule: Suppression, frame: pd.DataFrame, selected: dict) -> list
 
 
 @given(table=indicator_tables(), seed=st.integers(0, 2**32))
-@settings(max_examples=TABLE_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow], phases=PHASES, database=None)
+@settings(max_examples=TABLE_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow], phases=PHASES,
+          database=None)
 def test_no_table_total_or_change_can_tell_apart_true_counts_within_a_suppression_class(table, seed):
     rule, frame, selected = table
     other = _perturbed(rule, frame, seed)
     # The perturbation moves true counts (when any is not 0), so the test is not comparing a table with itself.
     assert other.shape == frame.shape
-    for mine, theirs in zip(_pack_tables(rule, frame, selected), _pack_tables(rule, other, selected)):
+    for mine, theirs in zip(_pack_tables(rule, frame, selected), _pack_tables(rule, other, selected), strict=True):
         pd.testing.assert_frame_equal(mine, theirs)
 
 
 @given(table=indicator_tables())
-@settings(max_examples=TABLE_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow], phases=PHASES, database=None)
+@settings(max_examples=TABLE_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow], phases=PHASES,
+          database=None)
 def test_hidden_cells_and_everything_built_on_them_stay_hidden(table):
     rule, frame, selected = table
     published, quarters, _, totals = _pack_tables(rule, frame, selected)

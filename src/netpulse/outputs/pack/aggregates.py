@@ -55,7 +55,8 @@ def publish_periods(periods: pd.DataFrame, rule: Suppression) -> pd.DataFrame:
     for column in (*PEOPLE_COUNTS, *EVENT_COUNTS):
         published[column] = pd.array([rule.count(column, v) for v in periods[column]], dtype="Int64")
     for column in FEATURE_COLUMNS:
-        published[column] = pd.array([rule.score(v, b) for v, b in zip(periods[column], periods[SCORE_BASE])],
+        bases = periods[SCORE_BASE]
+        published[column] = pd.array([rule.score(v, b) for v, b in zip(periods[column], bases, strict=True)],
                                      dtype="Float64")
     return published.sort_values(["network_id", "period_start"], ignore_index=True)
 
@@ -132,7 +133,8 @@ def programme_totals(periods: pd.DataFrame, selected: dict[str, date]) -> pd.Dat
         values = [_value(index, n, s, column) for n, s in sorted(selected.items())]
         present = [None if v is None else int(v) for v in values]
         # A network with no row is absent, not hidden: only published-hidden cells are flagged.
-        hidden_flags = [v is None and (n, pd.Timestamp(s)) in index for v, (n, s) in zip(values, sorted(selected.items()))]
+        hidden_flags = [v is None and (n, pd.Timestamp(s)) in index
+                        for v, (n, s) in zip(values, sorted(selected.items()), strict=True)]
         value, _ = total(present)
         record[column] = value
         record[f"{column}_excludes_hidden"] = any(hidden_flags)
@@ -152,7 +154,7 @@ def resolve_build(con, build_id: str | None) -> dict:
                             if build_id else "no successful build yet: run `netpulse build` first")
     keys = ("build_id", "methodology_version", "stage_rules_version", "key_features_version",
             "warning_signs_version", "last_delivery_id", "started_at")
-    build = dict(zip(keys, row))
+    build = dict(zip(keys, row, strict=True))
     build["started_at"] = f"{build['started_at']:%Y-%m-%dT%H:%M:%S}"
     return build
 

@@ -97,7 +97,7 @@ def feature_bars(title: str, names: list[str], now: list, before: list, now_labe
                 linewidth=0.6)
         ax.barh([i + bar / 2 for i in y], befores, height=bar, label=before_label, color="white",
                 edgecolor="black", hatch="////", linewidth=0.6)
-        for i, (a, b) in enumerate(zip(now, before)):
+        for i, (a, b) in enumerate(zip(now, before, strict=True)):
             ax.text((a or 0) + 1, i - bar / 2, "no evidence / hidden" if a is None else f"{a:.0f}",
                     va="center", fontsize=7)
             ax.text((b or 0) + 1, i + bar / 2, "no evidence / hidden" if b is None else f"{b:.0f}",

@@ -193,7 +193,9 @@ def network_report(data: PackData, network_id: str, quarter_rows, trend, stages,
            f"{_e(stage.get('basis', ''))}.</p>",
            # NEXT-STAGE TEXT: data.stage_next[...]["next"] is the `next_stage_needs` column of
            # indicators.network_stages when the build has it, else the next stage's rule.
-           f"<p><b>What would move it.</b> {_e(stage.get('next', '').capitalize())}.</p>",
+           f"<p><b>What would move it.</b> {_e(stage.get('next', '').capitalize())}. <span class=\"note\">The "
+           "thresholds apply to the true counts; the counts in this report are rounded to the nearest 5, so a "
+           "network shown at a threshold may be just below it.</span></p>",
            "<h2>Key features against the previous quarter</h2>", svgs["key features"],
            _feature_table(mine),
            "<h2>Warning signs</h2>", _signs_html(signs, network_id),
@@ -311,7 +313,9 @@ def programme_overview(data: PackData, title: str, quarter_rows, trend, signs) -
             "<p class=\"note\">Key features are scores from 0 to 100 (higher is stronger); the shading deepens with "
             "the score and the number is always shown, so the table reads in black and white. "
             "* = hidden (fewer members than the threshold); blank = no evidence. Direction compares active members "
-            "with the previous quarter (more than 10% up: growing; more than 10% down: fading).</p>"
+            "with the previous quarter (more than 10% up: growing; more than 10% down: fading). Quarters are "
+            "named in each network's own year: networks on financial years count Q1 from April, so the months "
+            "are shown under each quarter.</p>"
             f"<p class=\"note\">Disclosure control: {_e(data.rule.describe())}.</p>")
     return _page(title, body, SORT_SCRIPT, wide=True)
 

@@ -205,3 +205,11 @@ def test_the_pdf_pages_have_content(pack, tmp_path):
     assert len(pages) >= 3
     assert all(_non_blank(p) > 0.01 for p in pages)
     assert "Big Network" in _pdf_text(result.folder / "big.pdf")
+
+
+def test_the_network_picture_names_no_count_of_people(pack):
+    """The picture's legend names organisations (when large enough), never how many members each has."""
+    _, result = pack
+    text = _pdf_text(result.folder / "big.pdf")
+    assert "Network picture" in text
+    assert not re.search(r"other or not known \(\d+\)", text)

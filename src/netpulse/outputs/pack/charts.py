@@ -174,7 +174,7 @@ def network_picture(title: str, positions: dict, edges: list, groups: dict, grou
             ax.scatter([positions[n][0] for n in nodes], [positions[n][1] for n in nodes],
                        marker="o" if other else MARKERS[(i + 1) % len(MARKERS)], s=28,
                        c="#bbbbbb" if other else COLOURS[i % len(COLOURS)], edgecolors="black", linewidths=0.5,
-                       label=f"{name} ({len(nodes)})", zorder=2)
+                       label=name, zorder=2)  # no count: it would be an exact count of people
         ax.set_title(title, loc="left")
         ax.set_xticks([])
         ax.set_yticks([])

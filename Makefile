@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: setup demo test bench clean calibrate airflow airflow-stop
+.PHONY: setup demo test bench clean calibrate airflow airflow-stop browsers
 
 setup: $(INSTALLED)
 
@@ -17,13 +17,22 @@ $(INSTALLED): pyproject.toml constraints.txt
 demo: $(INSTALLED)
 	$(VENV)/bin/netpulse demo
 
-test: $(INSTALLED)
+test: $(INSTALLED) browsers
 	$(PY) -m pytest -q
 
 # Each network's stage over time under every stage-rules version (docs/methodology.md, "Calibration"),
 # e.g. `make calibrate ARGS="--landing var/demo/landing --rules my/stage-rules-4.yaml"`.
 calibrate: $(INSTALLED)
 	$(VENV)/bin/netpulse calibrate $(ARGS)
+# Headless Chromium and poppler (pdftotext, pdftoppm) for the funder pack's tests, which look at
+# the HTML and PDF as a person would. Installed when missing and root with apt; never fails the
+# build (without them those tests skip, saying why).
+browsers:
+	@if command -v chromium >/dev/null && command -v pdftoppm >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils \
+			>/dev/null) || echo "make browsers: could not install chromium/poppler-utils; their tests will skip"; \
+	else echo "make browsers: chromium/poppler-utils missing and not root with apt-get; their tests will skip"; fi
 
 clean:
 	rm -rf var warehouse/*.duckdb warehouse/*.duckdb.wal

@@ -43,7 +43,8 @@ def test_each_network_gets_its_latest_complete_quarter_with_no_small_numbers(set
     with path.open(newline="") as handle:
         (record,) = list(csv.DictReader(handle))
     assert (record["quarter_start"], record["quarter_end"]) == ("2026-01-01", "2026-03-31")
-    assert (record["active_members"], record["new_members"], record["meetings_held"]) == ("10", "10", "*")
+    # Meetings held count events, not people: shown as they are.
+    assert (record["active_members"], record["new_members"], record["meetings_held"]) == ("10", "10", "1")
     # One active quarter is not yet "emerging" (two are needed); the basis quotes the rule,
     # never the quarter's own small counts.
     assert record["stage"] == "pre-emergent"

@@ -1,5 +1,5 @@
 """The ``netpulse`` command line: demo, demo-landing, run, status, identities, erase, extract,
-calibrate, override-stage, sql, dictionary."""
+calibrate, override-stage, pack, sql, dictionary."""
 
 from __future__ import annotations
 
@@ -156,6 +156,18 @@ def cmd_dictionary(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_pack(args: argparse.Namespace) -> int:
+    from netpulse.outputs.pack.write import write_pack
+
+    settings = _settings(args)
+    as_of = date.fromisoformat(args.as_of) if args.as_of else date.today()
+    result = write_pack(settings, quarter=args.quarter, networks=args.network, programme=args.programme,
+                        build_id=args.build, out=args.out, as_of=as_of)
+    print(f"funder pack: {result.folder} ({len(result.files)} files, {result.seconds:.1f} s); "
+          f"open {result.folder / 'overview.html'}")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from netpulse.demo.run import run_demo
 
@@ -274,6 +286,19 @@ def parser() -> argparse.ArgumentParser:
     override.add_argument("--reason", required=True, help="why the team knows better than the traces")
     override.add_argument("--by", help="who decided (default: $USER)")
     override.set_defaults(func=cmd_override_stage)
+
+    pack = sub.add_parser("pack", help="write the funders' quarterly pack: report (HTML, PDF), overview, XLSX, "
+                                       "CSV, Parquet, manifest")
+    common(pack)
+    pack.add_argument("--quarter", help="e.g. 2026Q3, in each network's own quarter calendar "
+                                        "(default: each network's latest complete quarter)")
+    scope = pack.add_mutually_exclusive_group()
+    scope.add_argument("--network", action="append", help="only this network (repeatable)")
+    scope.add_argument("--programme", help="the networks of this programme (the networks file's `programme`)")
+    pack.add_argument("--build", help="the figures of an earlier build (its build id); default the latest")
+    pack.add_argument("--as-of", help="date (YYYY-MM-DD) for the default quarter (default today)")
+    pack.add_argument("--out", type=Path, help="folder for the pack (default: $NETPULSE_HOME/packs)")
+    pack.set_defaults(func=cmd_pack)
     return top
 
 

@@ -33,6 +33,8 @@ from zoneinfo import ZoneInfo
 import yaml
 
 DEMO_END = date(2026, 9, 30)  # data runs up to the end of Q3 2026, so the demo is reproducible
+# One programme holds the four demo networks, so the demo pack has a programme overview to read.
+DEMO_PROGRAMME = "Improving care together"
 
 # The earliest end date for which every story still makes sense (the established networks
 # start in January 2024 and need a good year and a half to grow and, for one, decline).
@@ -429,7 +431,7 @@ def _resp_clinical(rng: random.Random, end: date) -> Story:
     waves = [m for m in _months(start, end_month) if m.month in (6, 12)]
     return Story(
         network_id="resp-clinical", name="Respiratory Clinical Network", type="clinical network",
-        programme="Long-term conditions", started_on=start, quarter_start_month=4,
+        programme=DEMO_PROGRAMME, started_on=start, quarter_start_month=4,
         meeting_prefix="resp", members=members, months=months, hosts=core[:3], cohosts=True,
         survey_waves=waves, forum_utc_from=_add_months(end_month, -8), guests=people,
         survey_leaning={"q1": 0.3, "q4": 0.6, "q5": 0.6},
@@ -499,7 +501,7 @@ def _frailty_learning(rng: random.Random, end: date) -> Story:
     core = [m for m in members if m.tier == "core"]
     return Story(
         network_id="frailty-learning", name="Frailty Learning Network", type="learning network",
-        programme="Ageing well", started_on=start, quarter_start_month=1,
+        programme=DEMO_PROGRAMME, started_on=start, quarter_start_month=1,
         meeting_prefix="frail", members=members, months=months, hosts=core[:2],
         survey_waves=waves, guests=people,
         priority_themes=("falls", "frailty", "deprescribing", "hospital at home"),
@@ -559,7 +561,7 @@ def _digital_inclusion(rng: random.Random, end: date) -> Story:
     return Story(
         network_id="digital-inclusion", name="Digital Inclusion Network",
         type="community of practice",
-        programme="Health inequalities", started_on=start, quarter_start_month=4,
+        programme=DEMO_PROGRAMME, started_on=start, quarter_start_month=4,
         meeting_prefix="dig", members=members, months=months, hosts=founders[:1],
         survey_waves=[_add_months(end_month, -3)], guests=people,
         survey_leaning={"q1": -0.2, "q4": -0.7, "q5": -0.6},
@@ -600,7 +602,7 @@ def _carers_voice(rng: random.Random, end: date) -> Story:
         month, index = _add_months(month, rng.choice((1, 2))), index + 1
     return Story(
         network_id="carers-voice", name="Carers Voice", type="patient and carer group",
-        programme="Carer involvement", started_on=start, quarter_start_month=4,
+        programme=DEMO_PROGRAMME, started_on=start, quarter_start_month=4,
         meeting_prefix="carers", members=members, months=months, hosts=group[:1], guests=people,
     )
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 from netpulse.build.run import latest_periods
 from netpulse.config.settings import Settings
-from netpulse.demo.data import DEMO_END, write_demo_landing
+from netpulse.demo.data import DEMO_END, DEMO_PROGRAMME, write_demo_landing
 from netpulse.measures.key_features import FEATURE_COLUMNS
 from netpulse.orchestration.dag_runs import (
     BUILD_DAG_ID,
@@ -18,6 +18,7 @@ from netpulse.orchestration.dag_runs import (
     run_dag,
 )
 from netpulse.outputs.extract import COUNT_COLUMNS
+from netpulse.outputs.pack.write import write_pack
 from netpulse.outputs.status import warehouse_status
 from netpulse.store.warehouse import open_warehouse
 
@@ -67,6 +68,11 @@ def run_demo(settings: Settings) -> int:
         print(f"    warning signs: {signs.get(key, 'none')}")
     print()
     print(f"funder extracts: {settings.extracts}/")
+    # The quarterly DAG wrote the pack of all networks; the demo's networks form one programme,
+    # and its pack (for the latest complete quarter) is the one to open first.
+    pack = write_pack(settings, programme=DEMO_PROGRAMME, as_of=as_of.date())
+    print(f"funder pack ({len(pack.files)} files, written in {pack.seconds:.1f} s): {pack.folder}/")
+    print(f"    open {pack.folder / 'overview.html'} (programme overview), then a network's report beside it")
     print(f"validation results (GX Data Docs): {settings.data_docs / 'index.html'}")
     print(f"warehouse: {settings.warehouse} (tables: docs/analyst-guide.md; Airflow log: {log_path})")
     return 0

@@ -159,3 +159,13 @@ def write_quarterly_extracts(as_of: date | datetime | None) -> list[str]:
     as_of = as_of.date() if isinstance(as_of, datetime) else (as_of or date.today())
     paths = write_quarter_extracts(Settings.from_env(), as_of=as_of)
     return [str(p) for p in paths]
+
+
+def write_quarterly_pack(as_of: date | datetime | None) -> dict:
+    """The funders' pack of every network for its quarter just completed (one pack per programme)."""
+    from netpulse.config.settings import Settings
+    from netpulse.outputs.pack.write import write_pack
+
+    as_of = as_of.date() if isinstance(as_of, datetime) else (as_of or date.today())
+    result = write_pack(Settings.from_env(), as_of=as_of)
+    return {"folder": str(result.folder), "files": len(result.files), "seconds": round(result.seconds, 1)}

@@ -24,6 +24,9 @@ from netpulse.store.warehouse import open_warehouse
 COUNT_COLUMNS = ("active_members", "new_members", "retained_members", "meetings_held",
                  "attendances", "forum_posts", "forum_replies", "survey_responses")
 SUPPRESSED = "*"
+# Counts of events (not of people): shown as they are, as in the funder pack
+# (netpulse.outputs.pack.disclosure.EVENT_COUNTS).
+EVENT_COLUMNS = ("meetings_held", "forum_posts", "forum_replies")
 
 
 @dataclass(frozen=True)
@@ -139,12 +142,14 @@ def write_quarter_extracts(settings: Settings, *, as_of: date, build_id: str | N
             "stage_basis": stage_basis(row["stage"], "quarter", rules, row["stage_rules_version"], rule_sets),
             "stage_set_by_hand": next_stage[1],
             "next_stage_basis": next_stage[0],
-            **{c: suppression.apply(int(row[c])) for c in COUNT_COLUMNS},
+            # Meetings and forum posts count events, not people: shown as they are (issue 9).
+            **{c: (str(int(row[c])) if c in EVENT_COLUMNS else suppression.apply(int(row[c]))) for c in COUNT_COLUMNS},
             **{c: suppression.score(row.get(c), int(row["active_members"])) for c in FEATURE_COLUMNS},
             "warning_signs": signs.get((row["network_id"], f"{row['period_start']:%Y-%m-%d}"), ""),
-            "suppression": (f"counts 1-{suppression.min_count - 1} shown as {SUPPRESSED}, "
+            "suppression": (f"counts of people 1-{suppression.min_count - 1} shown as {SUPPRESSED}, "
                             f"others rounded to {suppression.round_to}; key-feature scores (0-100, blank = "
-                            f"no evidence) shown as {SUPPRESSED} below {suppression.min_count} active members"),
+                            f"no evidence) shown as {SUPPRESSED} below {suppression.min_count} active members; "
+                            "meetings and forum posts (events, not people) shown as they are"),
             "methodology_version": row["methodology_version"],
             "stage_rules_version": row["stage_rules_version"],
             "key_features_version": row.get("key_features_version"),

@@ -19,7 +19,7 @@ EXPECTED_STRUCTURE = {
     **{dag_id: {"find_new_deliveries": ["load_new_deliveries"], "load_new_deliveries": []}
        for dag_id in INGEST_DAG_IDS},
     BUILD_DAG_ID: {"build_indicators": []},
-    EXTRACT_DAG_ID: {"write_extracts": []},
+    EXTRACT_DAG_ID: {"write_extracts": ["write_pack"], "write_pack": []},
 }
 
 

@@ -237,9 +237,9 @@ def _read_warnings(con, ids: list[str], build_id: str, selected: dict[str, date]
 
 def _read_deliveries(con, ids: list[str], build: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Deliveries received up to the build: per source, how many loaded, duplicate, quarantined."""
-    received = ("network_id in (select unnest(?::varchar[])) and received_at <= ?::timestamp "
-                "and (? is null or delivery_id <= ?)")
-    params = [ids, build["started_at"], build["last_delivery_id"], build["last_delivery_id"]]
+    # The build records the last delivery it included; delivery ids only grow.
+    received = "network_id in (select unnest(?::varchar[])) and (? is null or delivery_id <= ?)"
+    params = [ids, build["last_delivery_id"], build["last_delivery_id"]]
     coverage = con.execute(
         "select network_id, source, count(*) filter (where status = 'loaded') as deliveries_loaded, "
         "count(*) filter (where status = 'duplicate') as deliveries_duplicate, "

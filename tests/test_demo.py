@@ -33,7 +33,7 @@ def test_the_demo_tells_the_four_trajectories_apart(settings, tmp_path, capsys):
         "frailty-learning_quarter_2026-07-01.csv", "resp-clinical_quarter_2026-07-01.csv"]
     assert (settings.data_docs / "index.html").exists()
     assert "key features (0-100, - = no evidence): shared purpose" in out
-    # Every network's latest quarter says what the stage up still needs (or why the top one holds).
+    # netpulse status (in the demo's output) says for every network what the stage up still needs.
     nexts = [line.strip() for line in out.splitlines() if line.strip().startswith("next: ")]
     assert len(nexts) == 4, out
     assert all("✗" in line or "highest stage" in line for line in nexts), nexts

@@ -54,21 +54,17 @@ def run_demo(settings: Settings) -> int:
         signs = con.execute(
             "select network_id, period_start, string_agg(warning_sign || ' (' || severity || ')', ', ' "
             "order by warning_sign) from indicators.warning_signs where grain = 'quarter' group by all").fetchall()
-        next_stage = dict(((network, f"{start:%Y-%m-%d}"), needs) for network, start, needs in con.execute(
-            "select network_id, period_start, next_stage_needs from indicators.network_stages "
-            "where grain = 'quarter' and is_current_rules").fetchall())
     signs = {(network, f"{start:%Y-%m-%d}"): text for network, start, text in signs}
     print()
     print("latest quarter per network:")
     for row in latest.to_dict("records"):
         counts = ", ".join(f"{c.replace('_', ' ')} {row[c]}" for c in COUNT_COLUMNS)
         print(f"- {row['network_id']} (quarter from {row['period_start']:%Y-%m-%d}): {row['stage'].upper()}")
-        key = (row["network_id"], f"{row['period_start']:%Y-%m-%d}")
         print(f"    reason: {row['stage_reason']}")
-        print(f"    next: {next_stage.get(key, '')}")
         print(f"    {counts}")
         scores = ", ".join(f"{c.removeprefix('kf_').replace('_', ' ')} {_score(row[c])}" for c in FEATURE_COLUMNS)
         print(f"    key features (0-100, - = no evidence): {scores}")
+        key = (row["network_id"], f"{row['period_start']:%Y-%m-%d}")
         print(f"    warning signs: {signs.get(key, 'none')}")
     print()
     print(f"funder extracts: {settings.extracts}/")

@@ -3,6 +3,7 @@ data in any file, and the HTML and PDF looked at as a person would (headless Chr
 
 from __future__ import annotations
 
+import html
 import http.server
 import json
 import re
@@ -213,3 +214,17 @@ def test_the_network_picture_names_no_count_of_people(pack):
     text = _pdf_text(result.folder / "big.pdf")
     assert "Network picture" in text
     assert not re.search(r"other or not known \(\d+\)", text)
+
+
+def test_what_would_move_the_stage_gives_thresholds_never_counts_of_people(pack):
+    """The report's "what would move it" is the funder-safe reason, not the analysts' one with counts."""
+    settings, result = pack
+    (basis, needs), = query(settings, "select next_stage_basis, next_stage_needs from indicators.network_stages "
+                                      "where network_id = 'big' and grain = 'quarter' and is_current_rules "
+                                      "order by period_start desc limit 1")
+    assert basis != needs and re.search(r"\d+ active members", needs), "the analysts' text quotes counts"
+    report = html.unescape((result.folder / "big.html").read_text(encoding="utf-8"))
+    (paragraph,) = re.findall(r"<b>What would move it.</b>(.*?)</p>", report, flags=re.S)
+    assert basis[1:] in paragraph
+    assert needs[1:] not in report
+    assert not re.search(r"\b\d+ (active members|retained)", paragraph)

@@ -264,15 +264,15 @@ def _read_validation(con, build_id: str) -> dict:
 def _stage_next(con, data: PackData, build_id: str) -> dict:
     """What would move each network's stage in its quarter, in words (thresholds, never its counts)."""
     rule_sets = load_rule_sets()
-    # NEXT-STAGE TEXT: indicators.network_stages is gaining a `next_stage_needs` column (another
-    # change in flight); when its history has it, that text is used, else the next stage's rule.
+    # `next_stage_basis` (thresholds and ✓/✗ only; `next_stage_needs` quotes exact counts of people,
+    # which funders must not see); a build from before that column gives the next stage's rule.
     columns = {r[0] for r in con.execute(
         "select column_name from information_schema.columns where table_schema = 'indicators' "
         "and table_name = 'network_stages_history'").fetchall()}
     from_column = {}
-    if "next_stage_needs" in columns:
+    if "next_stage_basis" in columns:
         for network_id, start, text in con.execute(
-                "select network_id, period_start, next_stage_needs from indicators.network_stages_history "
+                "select network_id, period_start, next_stage_basis from indicators.network_stages_history "
                 "where grain = 'quarter' and is_current_rules and (network_id, build_id) in "
                 "(select (network_id, build_id) from meta.network_builds_as_of(?))", [build_id]).fetchall():
             from_column[(network_id, start)] = text

@@ -191,7 +191,7 @@ def network_report(data: PackData, network_id: str, quarter_rows, trend, stages,
            f"<p class=\"narrative\">{_e(narrative(facts, mine))}</p>",
            f"<p><b>Why this stage.</b> {_e(STAGE_WORDS.get(facts['stage'], ''))} The rule it met: "
            f"{_e(stage.get('basis', ''))}.</p>",
-           # NEXT-STAGE TEXT: data.stage_next[...]["next"] is the `next_stage_needs` column of
+           # data.stage_next[...]["next"] is the `next_stage_basis` column of
            # indicators.network_stages when the build has it, else the next stage's rule.
            f"<p><b>What would move it.</b> {_e(stage.get('next', '').capitalize())}. <span class=\"note\">The "
            "thresholds apply to the true counts; the counts in this report are rounded to the nearest 5, so a "

@@ -126,7 +126,7 @@ def test_a_delivery_of_two_sources_is_published_once_by_the_real_scheduler(tmp_p
         token = api_token(instance)
         paused = {d: api_get(instance, token, f"/api/v2/dags/{d}")["is_paused"]
                   for d in ("netpulse_ingest", "netpulse_build", "netpulse_quarterly_extract")}
-        assert paused == {"netpulse_ingest": False, "netpulse_build": False, "netpulse_quarterly_extract": True}
+        assert paused == {"netpulse_ingest": False, "netpulse_build": False, "netpulse_quarterly_extract": False}
         # Unpausing the ingest starts a run for the latest hour (the hourly fallback): let it
         # finish on the empty landing zone, so that what follows is the watcher's doing.
         _wait(lambda: _finished(_dag_runs(instance, token, "netpulse_ingest")), 90,
@@ -152,6 +152,12 @@ def test_a_delivery_of_two_sources_is_published_once_by_the_real_scheduler(tmp_p
         print(f"file landing -> indicators published in the snapshot: {latency:.1f} s "
               f"(quiet period {QUIET_SECONDS} s)")
         assert (builds, attendances, posts) == (1, 2, 1)  # one build, with both sources in it
+        # The build's indicators Asset starts the quarterly DAG: the funders' pack follows.
+        packs = Path(env["NETPULSE_HOME"]) / "packs"
+        (manifest,) = _wait(lambda: list(packs.glob("*/manifest.json")) or None, PUBLISH_TIMEOUT,
+                            "the funders' pack")
+        print(f"file landing -> funders' pack written: {time.monotonic() - landed:.1f} s")
+        assert json.loads(manifest.read_text())["build_id"]
 
         # Nothing else is on its way: the ingest runs are done and only one build ever ran.
         _wait(lambda: _finished(_dag_runs(instance, token, "netpulse_ingest")), 60, "the ingest runs to finish")

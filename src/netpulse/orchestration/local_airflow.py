@@ -3,9 +3,9 @@
 Starts ``airflow standalone`` (API server, scheduler, DAG processor, triggerer) on loopback in
 its own process group, with this checkout's DAGs, the warehouse pool and the ``NETPULSE_*``
 settings of the calling shell made absolute (the scheduler's processes start elsewhere). The
-group id goes to a pid file, so stopping ends exactly what was started. The ingest and build
-DAGs are unpaused; the quarterly extract stays paused until you unpause it (unpausing it
-writes the latest quarter's extracts at once).
+group id goes to a pid file, so stopping ends exactly what was started. The ingest, build and
+quarterly extract DAGs are unpaused: a file landing is loaded, built and published, and its
+network's extracts and funders' pack are written again, without touching the UI.
 
     python -m netpulse.orchestration.local_airflow start [--home DIR] [--port N]
     python -m netpulse.orchestration.local_airflow stop [--home DIR]
@@ -34,7 +34,7 @@ DEFAULT_HOME = Path("var/airflow-local")
 DEFAULT_PORT = 8780  # not 8080 (often taken); the log servers take the next two ports
 PID_FILE = "netpulse-standalone.pid"
 PASSWORD_FILE = "simple_auth_manager_passwords.json.generated"
-UNPAUSED_DAGS = ("netpulse_ingest", "netpulse_build")
+UNPAUSED_DAGS = ("netpulse_ingest", "netpulse_build", "netpulse_quarterly_extract")
 # The NETPULSE_* paths a worker needs, made absolute for processes that start elsewhere.
 PATH_SETTINGS = {"NETPULSE_HOME": "home", "NETPULSE_LANDING": "landing", "NETPULSE_WAREHOUSE": "warehouse",
                  "NETPULSE_EXTRACTS": "extracts", "NETPULSE_DATA_DOCS": "data_docs",

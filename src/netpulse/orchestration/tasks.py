@@ -156,8 +156,10 @@ def write_quarterly_extracts(as_of: date | datetime | None) -> list[str]:
     from netpulse.config.settings import Settings
     from netpulse.outputs.extract import write_quarter_extracts
 
+    settings = Settings.from_env()
+    _skip_before_first_build(settings)
     as_of = as_of.date() if isinstance(as_of, datetime) else (as_of or date.today())
-    paths = write_quarter_extracts(Settings.from_env(), as_of=as_of)
+    paths = write_quarter_extracts(settings, as_of=as_of)
     return [str(p) for p in paths]
 
 
@@ -169,3 +171,15 @@ def write_quarterly_pack(as_of: date | datetime | None) -> dict:
     as_of = as_of.date() if isinstance(as_of, datetime) else (as_of or date.today())
     result = write_pack(Settings.from_env(), as_of=as_of)
     return {"folder": str(result.folder), "files": len(result.files), "seconds": round(result.seconds, 1)}
+
+
+def _skip_before_first_build(settings) -> None:
+    """A run before anything was built (unpausing on a new warehouse) has nothing to write."""
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    from netpulse.store.snapshot import snapshot_path
+
+    # The snapshot exists once a build succeeded; looking at it takes no lock.
+    if not snapshot_path(settings.warehouse).exists():
+        raise AirflowSkipException(f"nothing built yet in {settings.warehouse}: no extract or pack to write")
+

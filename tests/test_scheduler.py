@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -28,6 +29,7 @@ from netpulse.orchestration.local_airflow import (
     group_members,
 )
 from netpulse.orchestration.tasks import RAW_ASSET_URI
+from netpulse.outputs.pack.quarters import latest_complete
 from netpulse.store.snapshot import snapshot_path
 from tests.conftest import ATTENDANCE_HEADER, FORUM_HEADER, TEST_KEY, attendance_row, write_csv
 
@@ -133,13 +135,15 @@ def test_a_delivery_of_two_sources_is_published_once_by_the_real_scheduler(tmp_p
               "the run that unpausing the ingest started")
         print(f"\nAirflow up and idle after {time.monotonic() - started:.0f} s")
 
+        # In the last complete calendar quarter, which the pack reports on by default.
+        month = latest_complete(date.today(), 1).strftime("%Y-%m")
         staging = tmp_path / "staging"
         write_csv(staging, "net", "attendance", "jan.csv", ATTENDANCE_HEADER, [
-            attendance_row("m1", "2026-01-15T10:00:00", "a@x.example"),
-            attendance_row("m1", "2026-01-15T10:00:00", "b@x.example"),
+            attendance_row("m1", f"{month}-15T10:00:00", "a@x.example"),
+            attendance_row("m1", f"{month}-15T10:00:00", "b@x.example"),
         ])
         write_csv(staging, "net", "forum", "jan.csv", FORUM_HEADER, [
-            ["p1", "", "", "c@x.example", "C", "2026-01-20T09:00:00", "topic"],
+            ["p1", "", "", "c@x.example", "C", f"{month}-20T09:00:00", "topic"],
         ])
         landed = time.monotonic()
         (landing / "net").mkdir()
@@ -157,7 +161,11 @@ def test_a_delivery_of_two_sources_is_published_once_by_the_real_scheduler(tmp_p
         (manifest,) = _wait(lambda: list(packs.glob("*/manifest.json")) or None, PUBLISH_TIMEOUT,
                             "the funders' pack")
         print(f"file landing -> funders' pack written: {time.monotonic() - landed:.1f} s")
-        assert json.loads(manifest.read_text())["build_id"]
+        with duckdb.connect(str(snapshot), read_only=True) as con:
+            (published_build,) = con.execute("select build_id from meta.snapshot").fetchone()
+        pack = json.loads(manifest.read_text())
+        assert pack["build"]["build_id"] == published_build  # the pack of the build just published
+        assert sorted(d["source"] for d in pack["deliveries"]) == ["attendance", "forum"]
 
         # Nothing else is on its way: the ingest runs are done and only one build ever ran.
         _wait(lambda: _finished(_dag_runs(instance, token, "netpulse_ingest")), 60, "the ingest runs to finish")

@@ -165,11 +165,17 @@ def write_quarterly_extracts(as_of: date | datetime | None) -> list[str]:
 
 def write_quarterly_pack(as_of: date | datetime | None) -> dict:
     """The funders' pack of every network for its quarter just completed (one pack per programme)."""
+    from airflow.sdk.exceptions import AirflowSkipException
+
     from netpulse.config.settings import Settings
+    from netpulse.outputs.pack.aggregates import NoFiguresForQuarter
     from netpulse.outputs.pack.write import write_pack
 
     as_of = as_of.date() if isinstance(as_of, datetime) else (as_of or date.today())
-    result = write_pack(Settings.from_env(), as_of=as_of)
+    try:
+        result = write_pack(Settings.from_env(), as_of=as_of)
+    except NoFiguresForQuarter as reason:  # e.g. a build of older data only: nothing to publish
+        raise AirflowSkipException(str(reason)) from None
     return {"folder": str(result.folder), "files": len(result.files), "seconds": round(result.seconds, 1)}
 
 

@@ -30,6 +30,10 @@ TREND_QUARTERS = 8
 NEXT_STAGE = {"dormant": "emerging", "pre-emergent": "emerging", "emerging": "established"}
 
 
+class NoFiguresForQuarter(NetpulseError):
+    """No network of the pack has figures for the quarter asked for (nothing delivered for it)."""
+
+
 @dataclass
 class PackData:
     build: dict
@@ -203,7 +207,7 @@ def read_pack_data(con, *, rule: Suppression, network_ids: list[str] | None = No
                                                    & (raw["period_start"] == pd.Timestamp(s))].empty]
     if len(missing) == len(selected):
         labels = ", ".join(f"{n} {quarter_months(s)}" for n, s in sorted(selected.items()))
-        raise NetpulseError(f"no figures for the quarter asked for in build {build['build_id']} ({labels})")
+        raise NoFiguresForQuarter(f"no figures for the quarter asked for in build {build['build_id']} ({labels})")
     periods = publish_periods(raw, rule)
     # The periods table covers each network's selected quarter and earlier only: later quarters
     # are not part of "as at this quarter", and a pack for a past quarter must not depend on them.

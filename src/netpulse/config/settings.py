@@ -145,13 +145,16 @@ def _networks_in_config_dir() -> Path | None:
     return user / "networks.yaml" if user is not None and (user / "networks.yaml").is_file() else None
 
 
+WATCH_QUIET_SECONDS, WATCH_POLL_SECONDS = 10.0, 2.0
+
+
 def watch_timings() -> tuple[float, float]:
     """(quiet period, poll interval) in seconds of the landing-zone watcher.
 
     ``NETPULSE_WATCH_QUIET_SECONDS`` (default 10) and ``NETPULSE_WATCH_POLL_SECONDS`` (default 2).
     """
-    quiet = float(os.environ.get("NETPULSE_WATCH_QUIET_SECONDS") or 10.0)
-    poll = float(os.environ.get("NETPULSE_WATCH_POLL_SECONDS") or 2.0)
+    quiet = float(os.environ.get("NETPULSE_WATCH_QUIET_SECONDS") or WATCH_QUIET_SECONDS)
+    poll = float(os.environ.get("NETPULSE_WATCH_POLL_SECONDS") or WATCH_POLL_SECONDS)
     return quiet, poll
 
 

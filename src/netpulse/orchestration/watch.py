@@ -21,9 +21,8 @@ from typing import Any
 
 from airflow.triggers.base import BaseEventTrigger, TriggerEvent
 
-# Defaults of NETPULSE_WATCH_QUIET_SECONDS and NETPULSE_WATCH_POLL_SECONDS.
-QUIET_SECONDS = 10.0
-POLL_SECONDS = 2.0
+from netpulse.config.settings import WATCH_POLL_SECONDS as POLL_SECONDS
+from netpulse.config.settings import WATCH_QUIET_SECONDS as QUIET_SECONDS
 
 Fingerprint = frozenset[tuple[str, int, int]]
 

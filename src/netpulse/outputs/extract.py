@@ -19,6 +19,7 @@ from netpulse.config.settings import Settings
 from netpulse.errors import ConfigError, NetpulseError
 from netpulse.measures.key_features import FEATURE_COLUMNS
 from netpulse.measures.stages import StageRules, current_rules, load_rule_sets, load_stage_rules
+from netpulse.outputs.pack.disclosure import EVENT_COUNTS
 from netpulse.store.warehouse import open_warehouse
 
 COUNT_COLUMNS = ("active_members", "new_members", "retained_members", "meetings_held",
@@ -26,7 +27,6 @@ COUNT_COLUMNS = ("active_members", "new_members", "retained_members", "meetings_
 SUPPRESSED = "*"
 # Counts of events (not of people): shown as they are, as in the funder pack
 # (netpulse.outputs.pack.disclosure.EVENT_COUNTS).
-EVENT_COLUMNS = ("meetings_held", "forum_posts", "forum_replies")
 
 
 @dataclass(frozen=True)
@@ -143,7 +143,7 @@ def write_quarter_extracts(settings: Settings, *, as_of: date, build_id: str | N
             "stage_set_by_hand": next_stage[1],
             "next_stage_basis": next_stage[0],
             # Meetings and forum posts count events, not people: shown as they are (issue 9).
-            **{c: (str(int(row[c])) if c in EVENT_COLUMNS else suppression.apply(int(row[c]))) for c in COUNT_COLUMNS},
+            **{c: (str(int(row[c])) if c in EVENT_COUNTS else suppression.apply(int(row[c]))) for c in COUNT_COLUMNS},
             **{c: suppression.score(row.get(c), int(row["active_members"])) for c in FEATURE_COLUMNS},
             "warning_signs": signs.get((row["network_id"], f"{row['period_start']:%Y-%m-%d}"), ""),
             "suppression": (f"counts of people 1-{suppression.min_count - 1} shown as {SUPPRESSED}, "

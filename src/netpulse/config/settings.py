@@ -97,6 +97,52 @@ def layered_config_files(subfolder: str, shipped: Path) -> dict[str, Path]:
 
 
 @dataclass(frozen=True)
+class InputLimits:
+    """What netpulse accepts from a landing file before it refuses it (docs/security.md).
+
+    Archives (Slack ZIPs, XLSX workbooks) are read as streams against these limits, so a small
+    file that declares, or inflates to, gigabytes is quarantined with the limit it broke instead
+    of filling memory. Dates outside [earliest_date, arrival + future_margin_days] cannot be true
+    of an activity and are refused, so one mistyped year never stretches every network's periods.
+    """
+
+    archive_max_total_bytes: int = 1 << 30  # everything an archive holds, uncompressed
+    archive_max_member_bytes: int = 256 << 20  # one member, uncompressed
+    archive_max_ratio: int = 200  # uncompressed / compressed size of a member (zip bombs)
+    archive_max_members: int = 50_000
+    earliest_date: str = "2000-01-01"  # a network may set its own (earliest_date: in the networks file)
+    future_margin_days: int = 2  # after the delivery's arrival (clocks, time zones)
+    # A symlink in the landing zone pointing outside it is refused unless this is set
+    # (deployments that mount storage into the landing zone that way).
+    allow_symlinks_outside: bool = False
+
+    @classmethod
+    def from_env(cls) -> "InputLimits":
+        env, defaults = os.environ, cls()
+        return cls(
+            archive_max_total_bytes=_int(env, "NETPULSE_ARCHIVE_MAX_TOTAL_BYTES", defaults.archive_max_total_bytes),
+            archive_max_member_bytes=_int(env, "NETPULSE_ARCHIVE_MAX_MEMBER_BYTES",
+                                          defaults.archive_max_member_bytes),
+            archive_max_ratio=_int(env, "NETPULSE_ARCHIVE_MAX_RATIO", defaults.archive_max_ratio),
+            archive_max_members=_int(env, "NETPULSE_ARCHIVE_MAX_MEMBERS", defaults.archive_max_members),
+            earliest_date=env.get("NETPULSE_EARLIEST_DATE") or defaults.earliest_date,
+            future_margin_days=_int(env, "NETPULSE_FUTURE_MARGIN_DAYS", defaults.future_margin_days),
+            allow_symlinks_outside=(env.get("NETPULSE_ALLOW_SYMLINKS_OUTSIDE_LANDING", "").strip().lower()
+                                    in ("1", "true", "yes")),
+        )
+
+
+def _int(env, name: str, default: int) -> int:
+    text = env.get(name)
+    if not text:
+        return default
+    try:
+        return int(text)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {text!r}") from None
+
+
+@dataclass(frozen=True)
 class Settings:
     home: Path
     landing: Path
@@ -109,6 +155,7 @@ class Settings:
     lock_wait_seconds: float
     # Processes for the build's per-network Python models and DuckDB's threads (NETPULSE_WORKERS).
     workers: int = os.cpu_count() or 1
+    limits: InputLimits = InputLimits()
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":
@@ -126,6 +173,7 @@ class Settings:
             lock_attempts=int(env.get("NETPULSE_LOCK_ATTEMPTS", "6")),
             lock_wait_seconds=float(env.get("NETPULSE_LOCK_WAIT_SECONDS", "0.5")),
             workers=max(1, int(env.get("NETPULSE_WORKERS") or os.cpu_count() or 1)),
+            limits=InputLimits.from_env(),
         )
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)

@@ -36,3 +36,12 @@ def inert_row(values) -> list:
 def terminal_text(text: object) -> str:
     """``text`` with control characters shown as ``?``; newlines and tabs kept."""
     return _CONTROL.sub("?", str(text))
+
+
+def terminal_value(text: object) -> str:
+    """One value (a path, a reason) for one line of terminal output: newlines are shown as ``?``
+    too, so a file name cannot print a line that looks like netpulse's own."""
+    return _LINE_BREAKS.sub("?", terminal_text(text))
+
+
+_LINE_BREAKS = re.compile("[\n\r\t\u2028\u2029\x85]")

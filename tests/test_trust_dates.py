@@ -143,12 +143,15 @@ def test_a_network_may_set_its_own_earliest_date(tmp_path):
 
 
 def test_the_deployment_sets_the_earliest_date_and_the_margin(tmp_path):
-    limits = dataclasses.replace(InputLimits(), earliest_date="1990-01-01", future_margin_days=40000)
-    settings = make_settings(tmp_path, limits=limits)
+    settings = make_settings(tmp_path)
     write_csv(settings.landing, "net", "attendance", "wide.csv", ATTENDANCE_HEADER, [
         attendance_row("m1", "1991-01-15T10:00:00", "a@x.example"),
         attendance_row("m2", "2099-01-15T10:00:00", "a@x.example")])
-    assert outcomes(settings)["net/attendance/wide.csv"].status == "loaded"
+    assert outcomes(settings)["net/attendance/wide.csv"].status == "quarantined"
+    limits = dataclasses.replace(InputLimits(), earliest_date="1990-01-01", future_margin_days=40000)
+    wider = dataclasses.replace(settings, limits=limits)
+    retried = {o.path: o for o in ingest(wider, retry_quarantined=True).outcomes}
+    assert retried["net/attendance/wide.csv"].status == "loaded"
 
 
 def test_a_mistyped_earliest_date_setting_is_refused(tmp_path):
@@ -161,3 +164,38 @@ def test_an_earliest_date_that_is_not_a_date_is_a_configuration_error(tmp_path):
     config = write_networks(tmp_path / "networks.yaml", {"id": "net", "name": "Net", "earliest_date": "soon"})
     with pytest.raises(Exception, match="earliest_date must be a date like"):
         ingest(make_settings(tmp_path, network_config=config))
+
+
+@pytest.mark.parametrize("far, old", [("2099-03-01 10:00:00", "1900-01-01 10:00:00"),
+                                      ("9999-12-31 10:00:00", "0001-01-01 10:00:00")])
+def test_an_impossible_row_in_an_old_warehouse_moves_no_network_s_periods(tmp_path, far, old):
+    config = write_networks(
+        tmp_path / "networks.yaml",
+        {"id": "north", "name": "North", "timezone": "Europe/London"},
+        {"id": "south", "name": "South", "timezone": "Europe/London"},
+    )
+    settings = make_settings(tmp_path, network_config=config)
+    write_csv(settings.landing, "north", "attendance", "a.csv", ATTENDANCE_HEADER, GOOD)
+    write_csv(settings.landing, "south", "attendance", "b.csv", ATTENDANCE_HEADER, OTHER)
+    assert {o.status for o in ingest(settings).outcomes} == {"loaded"}
+    # Rows a load before dates were checked would have taken, in north.
+    with open_warehouse(settings) as con:
+        for meeting, start in (("m-far", far), ("m-old", old)):
+            con.execute("""
+                insert into raw.attendance by name
+                select * replace (? as meeting_id, ?::timestamp as meeting_start,
+                                  ?::timestamp as meeting_end, ?::timestamp as joined_at,
+                                  ?::timestamp as left_at, line_number + 100 as line_number)
+                from raw.attendance where network_id = 'north' limit 1""", [meeting, start, start, start, start])
+    build(settings, full=True)
+    spans = query(settings, """
+        select network_id, grain, min(period_start)::varchar, max(period_start)::varchar
+        from indicators.network_period group by all order by all""")
+    # South's own last activity is in March 2026, the latest possible activity anywhere.
+    assert spans == [("north", "month", "2026-01-01", "2026-03-01"),
+                     ("north", "quarter", "2026-01-01", "2026-01-01"),
+                     ("south", "month", "2026-03-01", "2026-03-01"),
+                     ("south", "quarter", "2026-01-01", "2026-01-01")]
+    assert query(settings, "select count(*) from core.meetings where meeting_id in ('m-far', 'm-old')") == [(0,)]
+    # The rows stay in raw (nothing is lost); only the build leaves them out.
+    assert query(settings, "select count(*) from raw.attendance where meeting_id in ('m-far', 'm-old')") == [(2,)]

@@ -134,6 +134,15 @@ def load_networks(path: Path | None) -> dict[str, Network]:
     return networks
 
 
+def earliest_date_setting(limits) -> date:
+    """NETPULSE_EARLIEST_DATE (settings.limits.earliest_date) as a date."""
+    try:
+        return date.fromisoformat(str(limits.earliest_date))
+    except ValueError:
+        raise ConfigError(f"NETPULSE_EARLIEST_DATE must be a date like 2000-01-01, "
+                          f"not {limits.earliest_date!r}") from None
+
+
 def default_network(network_id: str) -> Network:
     """A network found in the landing zone without configuration."""
     log.warning(

@@ -21,9 +21,16 @@ import numpy as np
 import pandas as pd
 
 from netpulse.config.instruments import default_instrument, find_instrument
-from netpulse.config.networks import Network, default_network, load_networks, store_networks, stored_networks
+from netpulse.config.networks import (
+    Network,
+    default_network,
+    earliest_date_setting,
+    load_networks,
+    store_networks,
+    stored_networks,
+)
 from netpulse.config.settings import InputLimits, Settings
-from netpulse.errors import ConfigError, DeliveryRejected, UnknownNetwork
+from netpulse.errors import DeliveryRejected, UnknownNetwork
 from netpulse.ingest.formats import DateBounds, read_rows, tidy_cells, type_delivery, vendor_frame
 from netpulse.ingest.identity import MemberHasher, check_hash_key
 from netpulse.ingest.landing import LandingFile, find_landing_files
@@ -298,15 +305,6 @@ def _ingest_batch(con: duckdb.DuckDBPyConnection, batch: list[tuple[LandingFile,
     _note_schema_drift(con, deliveries)
     _write(con, deliveries, written, run_id)
     return deliveries
-
-
-def earliest_date_setting(limits: InputLimits) -> date:
-    """NETPULSE_EARLIEST_DATE (settings.limits.earliest_date) as a date."""
-    try:
-        return date.fromisoformat(str(limits.earliest_date))
-    except ValueError:
-        raise ConfigError(f"NETPULSE_EARLIEST_DATE must be a date like 2000-01-01, "
-                          f"not {limits.earliest_date!r}") from None
 
 
 def _earliest(network: Network, default: date) -> tuple[date, str]:

@@ -22,3 +22,8 @@ create or replace macro shift_period(period_start, grain, n) as
 create or replace macro periods_of(d, start_month) as
     [{'grain': 'month', 'period_start': date_trunc('month', d)::date},
      {'grain': 'quarter', 'period_start': quarter_start(d, start_month)}];
+
+-- Whether a timestamp lies within a delivery's date bounds (stg_deliveries__date_bounds); a
+-- missing timestamp or missing bounds are not evidence of an impossible date.
+create or replace macro is_possible(ts, earliest_at, latest_at) as
+    coalesce(not (ts < earliest_at or ts > latest_at), true);

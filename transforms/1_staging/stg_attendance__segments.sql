@@ -1,7 +1,14 @@
 -- One row per member per join segment (or registration), latest delivery wins.
 -- Re-exports of the same meeting overlap; the natural key keeps one copy of each segment.
 with source as (
-    select * from raw.attendance
+    -- Without rows whose dates cannot be true (loaded before loads checked dates).
+    select attendance.*
+    from raw.attendance
+    left join staging.stg_deliveries__date_bounds as bounds using (delivery_id)
+    where is_possible(meeting_start, bounds.earliest_at, bounds.latest_at)
+        and is_possible(meeting_end, bounds.earliest_at, bounds.latest_at)
+        and is_possible(joined_at, bounds.earliest_at, bounds.latest_at)
+        and is_possible(left_at, bounds.earliest_at, bounds.latest_at)
 ),
 
 deduplicated as (

@@ -1,6 +1,10 @@
 -- One row per forum post, reply or reaction; a post re-delivered keeps its latest version.
 with source as (
-    select * from raw.forum
+    -- Without rows whose dates cannot be true (loaded before loads checked dates).
+    select forum.*
+    from raw.forum
+    left join staging.stg_deliveries__date_bounds as bounds using (delivery_id)
+    where is_possible(created_at, bounds.earliest_at, bounds.latest_at)
 ),
 
 deduplicated as (

@@ -1,6 +1,10 @@
 -- One row per survey response; a response re-delivered keeps its latest version.
 with source as (
-    select * from raw.survey_responses
+    -- Without rows whose dates cannot be true (loaded before loads checked dates).
+    select survey_responses.*
+    from raw.survey_responses
+    left join staging.stg_deliveries__date_bounds as bounds using (delivery_id)
+    where is_possible(submitted_at, bounds.earliest_at, bounds.latest_at)
 ),
 
 deduplicated as (

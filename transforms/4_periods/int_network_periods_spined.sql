@@ -1,6 +1,8 @@
 -- One row per network x grain x period, from the network's first period with any
 -- engagement up to the period holding the latest engagement in the whole warehouse,
--- so a network that fell silent still shows its silent periods.
+-- so a network that fell silent still shows its silent periods. Both ends are bounded: staging
+-- leaves out rows dated before their network's earliest date or after their delivery arrived
+-- (stg_deliveries__date_bounds), so no impossible date moves any network's periods.
 with events as (
     select * from core.engagement_events
 ),

@@ -52,8 +52,12 @@ IGNORED_COLUMNS = {"meta.networks": {"updated_at"}}
 DELIVERY_COLUMNS = ("delivery_id", "source", "status")
 
 
-def definitions_fingerprint(rule_sets, current, features, signs) -> str:
-    """A hash of every definition the figures depend on (see the module docstring)."""
+def definitions_fingerprint(rule_sets, current, features, signs, date_bounds: str = "") -> str:
+    """A hash of every definition the figures depend on (see the module docstring).
+
+    ``date_bounds``: the deployment's earliest date and future margin, which decide the rows of old
+    deliveries a build leaves out (a changed bound rebuilds every network).
+    """
     digest = hashlib.sha256()
 
     def add(label: str, content: str | bytes) -> None:
@@ -67,6 +71,8 @@ def definitions_fingerprint(rule_sets, current, features, signs) -> str:
     add("current stage rules", current.version)
     add("key features", repr(features))
     add("warning signs", repr(signs))
+    if date_bounds:
+        add("date bounds", date_bounds)
     for parts in DEFINITION_FOLDERS:
         folder = project_path(*parts)
         for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in (".sql", ".yaml", ".yml")):

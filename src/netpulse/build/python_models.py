@@ -8,7 +8,7 @@ the interaction graph, whose measures are sparse-matrix work in ``netpulse.measu
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import duckdb
 import numpy as np
@@ -18,6 +18,7 @@ from netpulse import METHODOLOGY_VERSION
 from netpulse.build.models import Model
 from netpulse.build.workers import Workers, split
 from netpulse.config.instruments import instrument_paths, load_instrument
+from netpulse.config.settings import InputLimits
 from netpulse.measures.key_features import KeyFeatureConfig, parameters_frame, score_features
 from netpulse.measures.stages import StageRules, classify_versions
 from netpulse.measures.warning_signs import WarningSignRules, detect_warning_signs
@@ -110,20 +111,29 @@ def _warnings_part(periods: pd.DataFrame, signs: WarningSignRules) -> pd.DataFra
 
 def python_models(build_id: str, run_id: str, built_at: datetime, rule_sets: list[StageRules],
                   current: StageRules, features: KeyFeatureConfig, signs: WarningSignRules,
-                  workers: Workers | None = None) -> list[Model]:
-    """The Python models; ``workers`` computes the per-network ones on several processes when large."""
+                  workers: Workers | None = None, limits: InputLimits | None = None,
+                  earliest_date: date | None = None) -> list[Model]:
+    """The Python models; ``workers`` computes the per-network ones on several processes when large.
+
+    ``limits`` and ``earliest_date`` (its earliest date, parsed) are the date bounds the staging
+    models apply to rows loaded before loads checked dates (stg_deliveries__date_bounds).
+    """
     workers = workers or Workers(1)
+    limits = limits or InputLimits()
+    earliest_date = earliest_date or date.fromisoformat(InputLimits().earliest_date)
 
     def build_context(con: duckdb.DuckDBPyConnection) -> None:
         context = pd.DataFrame([{
             "build_id": build_id, "run_id": run_id, "methodology_version": METHODOLOGY_VERSION,
             "stage_rules_version": current.version, "key_features_version": features.version,
             "warning_signs_version": signs.version, "built_at": built_at,
+            "earliest_date": earliest_date, "future_margin_days": limits.future_margin_days,
         }])
         materialise(con, "staging.int_build_context", context, {
             "build_id": "varchar", "run_id": "varchar", "methodology_version": "varchar",
             "stage_rules_version": "varchar", "key_features_version": "varchar",
-            "warning_signs_version": "varchar", "built_at": "timestamp"})
+            "warning_signs_version": "varchar", "built_at": "timestamp", "earliest_date": "date",
+            "future_margin_days": "integer"})
 
     def methodology_parameters(con: duckdb.DuckDBPyConnection) -> None:
         materialise(con, "staging.int_methodology_parameters", parameters_frame(features), {

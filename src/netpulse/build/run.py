@@ -34,6 +34,7 @@ from netpulse.build.models import Model, run_models, sql_models
 from netpulse.build.network_builds import BuildPlan, definitions_fingerprint, plan_build, record_network_builds
 from netpulse.build.python_models import python_models
 from netpulse.build.workers import Workers
+from netpulse.config.networks import earliest_date_setting
 from netpulse.config.settings import Settings
 from netpulse.errors import NetpulseError
 from netpulse.measures.key_features import load_key_features
@@ -116,14 +117,16 @@ def build(settings: Settings, *, run_id: str | None = None, full: bool = False,
     signs = load_warning_signs()
     versions = {"stage_rules_version": rules.version, "key_features_version": features.version,
                 "warning_signs_version": signs.version}
-    definitions = definitions_fingerprint(rule_sets, rules, features, signs)
+    earliest = earliest_date_setting(settings.limits)
+    definitions = definitions_fingerprint(rule_sets, rules, features, signs,
+                                          f"{earliest} +{settings.limits.future_margin_days}d")
     run_id = run_id or f"manual__{_utc_now():%Y%m%dT%H%M%SZ}"
     build_id = uuid.uuid4().hex[:12]
     started_at = _utc_now()
     with open_warehouse(settings) as con, Workers(settings.workers) as workers:
         con.execute(f"set threads = {max(1, settings.workers)}")
         models = sql_models() + python_models(build_id, run_id, started_at, rule_sets, rules, features, signs,
-                                              workers=workers)
+                                              workers=workers, limits=settings.limits, earliest_date=earliest)
         plan = plan_build(con, definitions, [m.name for m in models], full=full, networks=networks)
         if plan.kind == "nothing":
             report = BuildReport(None, run_id, [], 0, rules.version, kind="nothing", networks_total=plan.total,

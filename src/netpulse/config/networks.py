@@ -36,6 +36,8 @@ class Network:
     # The big issues the network works on; meeting titles that mention one count as
     # activity on its priority themes (key feature "compelling purpose").
     priority_themes: tuple[str, ...] = ()
+    # No activity of the network is dated before this (None: NETPULSE_EARLIEST_DATE applies).
+    earliest_date: date | None = None
     # Per "<source>" or "<source>/<format>": date_order, timezone, instrument.
     source_options: dict = field(default_factory=dict, compare=False)
 
@@ -64,6 +66,9 @@ def _network_from_entry(entry: dict, source: Path) -> Network:
     started_on = entry.get("started_on")
     if started_on is not None and not isinstance(started_on, date):
         raise ConfigError(f"{where}: started_on must be a date like 2024-01-01")
+    earliest_date = entry.get("earliest_date")
+    if earliest_date is not None and not isinstance(earliest_date, date):
+        raise ConfigError(f"{where}: earliest_date must be a date like 2015-01-01")
     source_options = _source_options(entry.get("sources") or {}, where)
     themes = entry.get("priority_themes") or []
     if not isinstance(themes, list) or not all(isinstance(t, str) and t.strip() for t in themes):
@@ -77,6 +82,7 @@ def _network_from_entry(entry: dict, source: Path) -> Network:
         timezone=timezone,
         quarter_start_month=quarter_start,
         priority_themes=tuple(t.strip() for t in themes),
+        earliest_date=earliest_date,
         source_options=source_options,
     )
 
@@ -128,6 +134,15 @@ def load_networks(path: Path | None) -> dict[str, Network]:
     return networks
 
 
+def earliest_date_setting(limits) -> date:
+    """NETPULSE_EARLIEST_DATE (settings.limits.earliest_date) as a date."""
+    try:
+        return date.fromisoformat(str(limits.earliest_date))
+    except ValueError:
+        raise ConfigError(f"NETPULSE_EARLIEST_DATE must be a date like 2000-01-01, "
+                          f"not {limits.earliest_date!r}") from None
+
+
 def default_network(network_id: str) -> Network:
     """A network found in the landing zone without configuration."""
     log.warning(
@@ -142,9 +157,9 @@ def stored_networks(con) -> dict[str, Network]:
     """The networks recorded in the warehouse (meta.networks)."""
     rows = con.execute(
         "select network_id, name, type, programme, started_on, timezone, quarter_start_month, configured, "
-        "coalesce(priority_themes, []) from meta.networks"
+        "coalesce(priority_themes, []), earliest_date from meta.networks"
     ).fetchall()
-    return {r[0]: Network(*r[:8], priority_themes=tuple(r[8])) for r in rows}
+    return {r[0]: Network(*r[:8], priority_themes=tuple(r[8]), earliest_date=r[9]) for r in rows}
 
 
 def store_networks(con, networks: list[Network], stored: dict[str, Network]) -> None:
@@ -160,6 +175,7 @@ def store_networks(con, networks: list[Network], stored: dict[str, Network]) -> 
         "network_id": n.network_id, "name": n.name, "type": n.type, "programme": n.programme,
         "started_on": n.started_on, "timezone": n.timezone, "quarter_start_month": n.quarter_start_month,
         "configured": n.configured, "priority_themes": list(n.priority_themes),
+        "earliest_date": n.earliest_date,
     } for n in changed])
     with registered(con, "network_rows", rows):
         con.execute(
@@ -168,7 +184,8 @@ def store_networks(con, networks: list[Network], stored: dict[str, Network]) -> 
             select network_id::varchar as network_id, name::varchar as name, type::varchar as type,
                 programme::varchar as programme, started_on::date as started_on, timezone::varchar as timezone,
                 quarter_start_month::integer as quarter_start_month, configured::boolean as configured,
-                priority_themes::varchar[] as priority_themes, now()::timestamp as updated_at
+                priority_themes::varchar[] as priority_themes, earliest_date::date as earliest_date,
+                now()::timestamp as updated_at
             from network_rows
             """
         )

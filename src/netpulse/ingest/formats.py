@@ -29,6 +29,28 @@ OFFSET_SUFFIX = r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)? ?(?:[Zz]|[+-]\d{2}(?::?\d{2})
 TRUE_WORDS = {"true", "1", "yes", "y", "t"}
 FALSE_WORDS = {"false", "0", "no", "n", "f"}
 LIKERT_VALUES = {"1", "2", "3", "4", "5"}
+# Parsed values are kept inside years 2 to 9998: pandas reads "9999-12-31T23:30" or "-0001-01-01",
+# but moving such a time to UTC, or making it a date, overflows Python's datetime. No date that
+# far out is possible, so the bounds check refuses it (quoting its text) either way.
+SAFE_RANGE = (pd.Timestamp("0002-01-01"), pd.Timestamp("9998-12-31"))
+# A roster's left_on may be a planned end of membership (a fixed-term post): it may lie in the
+# future, but not further than this after the delivery arrived (a typed 2206 is still refused).
+PLANNED_DATES = {"left_on": 10}  # years
+
+
+@dataclass(frozen=True)
+class DateBounds:
+    """The dates each row of a batch may hold (docs/security.md, "Dates that cannot be true").
+
+    Per row, because one batch holds files of several networks and deliveries: ``earliest``
+    (midnight of the earliest date) and ``arrived`` (UTC) as datetime64 Series on the batch's
+    index, ``earliest_rule`` the words saying where that earliest date is set.
+    """
+
+    earliest: pd.Series
+    earliest_rule: pd.Series
+    arrived: pd.Series
+    margin_days: int
 
 
 @dataclass
@@ -155,13 +177,13 @@ def parse_timestamps(text: pd.Series, timezone: str) -> pd.Series:
     local = present & ~has_offset
     if has_offset.any():
         aware = pd.to_datetime(text[has_offset], format="ISO8601", utc=True, errors="coerce")
-        result[has_offset] = aware.dt.tz_localize(None).astype("datetime64[us]")
+        result[has_offset] = _in_safe_range(aware.dt.tz_localize(None).astype("datetime64[us]"))
     if local.any():
         try:
             naive = pd.to_datetime(text[local], format="ISO8601", errors="coerce")
         except ValueError:  # offsets OFFSET_SUFFIX does not accept, e.g. "+0": those values are bad
             naive = pd.to_datetime(text[local].map(_without_unknown_offset), format="ISO8601", errors="coerce")
-        placed = naive.dt.tz_localize(
+        placed = _in_safe_range(naive.astype("datetime64[us]")).dt.tz_localize(
             timezone, ambiguous=np.ones(len(naive), dtype=bool), nonexistent="shift_forward"
         )
         result[local] = placed.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[us]")
@@ -174,7 +196,54 @@ def _without_unknown_offset(value: str):
 
 
 def parse_dates(text: pd.Series) -> pd.Series:
-    return pd.to_datetime(text, format="ISO8601", errors="coerce").dt.date
+    return _date_stamps(text).dt.date
+
+
+def _date_stamps(text: pd.Series) -> pd.Series:
+    """Dates as midnight datetime64 values (NaT where unparseable), inside SAFE_RANGE."""
+    try:
+        stamps = pd.to_datetime(text, format="ISO8601", errors="coerce")
+    except ValueError:  # a cell with an offset among plain dates: the date it names in UTC
+        stamps = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=True).dt.tz_localize(None)
+    return _in_safe_range(stamps.astype("datetime64[us]")).dt.normalize()
+
+
+def _in_safe_range(stamps: pd.Series) -> pd.Series:
+    return stamps.clip(*SAFE_RANGE)
+
+
+def _describe_impossible(text: pd.DataFrame, parsed: pd.DataFrame, bounds: DateBounds) -> pd.Series:
+    """Per row, the cells whose date cannot be true: before the earliest date, after the arrival.
+
+    The reason quotes the cells as written (a clipped year-9999 value would mislead), the bound,
+    and how to change it, once per row and bound.
+    """
+    arrived_on = bounds.arrived.dt.strftime("%Y-%m-%d")
+    early, late, planned = [], [], []
+    for column in text.columns:
+        value = column + " '" + text[column].astype("string") + "'"
+        early.append(value.where(parsed[column] < bounds.earliest))
+        if column in PLANNED_DATES:
+            planned.append(value.where(parsed[column] > bounds.arrived + pd.DateOffset(years=PLANNED_DATES[column])))
+        else:
+            late.append(value.where(parsed[column] > bounds.arrived + pd.Timedelta(days=bounds.margin_days)))
+    reasons = [
+        (early, bounds.earliest_rule),
+        (late, " is after the delivery arrived (" + arrived_on + f") + {bounds.margin_days} days "
+               "(NETPULSE_FUTURE_MARGIN_DAYS): fix the date in the export"),
+        *((planned, f" is more than {years} years after the delivery arrived (" + arrived_on
+                    + "): fix the date in the export") for years in set(PLANNED_DATES.values()) if planned),
+    ]
+    problems = []
+    for cells, reason in reasons:
+        if cells:
+            listed = pd.concat(cells, axis=1)
+            found = listed.notna().any(axis=1)
+            joined = pd.Series(pd.NA, index=text.index, dtype="string")
+            if found.any():
+                joined[found] = listed[found].apply(lambda row: ", ".join(row.dropna()), axis=1) + reason[found]
+            problems.append(joined)
+    return _join_problems(problems, text.index)
 
 
 def _describe_bad_values(text: pd.DataFrame, parsed: pd.DataFrame) -> pd.Series:
@@ -238,8 +307,12 @@ def vendor_frame(frame: pd.DataFrame, fmt: SourceFormat) -> pd.DataFrame:
 
 
 def type_delivery(frame: pd.DataFrame, fmt: SourceFormat, timezone: str,
-                  hasher: MemberHasher, source_system: str = "generic") -> TypedDelivery:
-    """Type a delivery read by :func:`read_delivery` or a vendor parser; never raises on bad cells."""
+                  hasher: MemberHasher, source_system: str = "generic",
+                  bounds: DateBounds | None = None) -> TypedDelivery:
+    """Type a delivery read by :func:`read_delivery` or a vendor parser; never raises on bad cells.
+
+    With ``bounds``, a date outside them is a bad value too (the loader always gives them).
+    """
     rows_in_file = len(frame)
     extras = tuple(c for c in frame.columns
                    if c not in fmt.required and c not in IDENTITY_COLUMNS and c != "line_number")
@@ -260,14 +333,18 @@ def type_delivery(frame: pd.DataFrame, fmt: SourceFormat, timezone: str,
         text = frame[list(fmt.timestamps)]
         parsed = pd.DataFrame({c: parse_timestamps(text[c], timezone) for c in fmt.timestamps})
         bad_parts.append(_describe_bad_values(text, parsed))
+        if bounds is not None:
+            bad_parts.append(_describe_impossible(text, parsed, bounds))
         for column in fmt.timestamps:
             typed[column] = parsed[column]
     if fmt.dates:
         text = frame[list(fmt.dates)]
-        parsed = pd.DataFrame({c: parse_dates(text[c]) for c in fmt.dates})
+        parsed = pd.DataFrame({c: _date_stamps(text[c]) for c in fmt.dates})
         bad_parts.append(_describe_bad_values(text, parsed))
+        if bounds is not None:
+            bad_parts.append(_describe_impossible(text, parsed, bounds))
         for column in fmt.dates:
-            typed[column] = parsed[column]
+            typed[column] = parsed[column].dt.date
     typed["bad_values"] = _join_problems(bad_parts, frame.index)
 
     answers = None

@@ -14,17 +14,24 @@ import sys
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import duckdb
 import numpy as np
 import pandas as pd
 
 from netpulse.config.instruments import default_instrument, find_instrument
-from netpulse.config.networks import Network, default_network, load_networks, store_networks, stored_networks
-from netpulse.config.settings import Settings
+from netpulse.config.networks import (
+    Network,
+    default_network,
+    earliest_date_setting,
+    load_networks,
+    store_networks,
+    stored_networks,
+)
+from netpulse.config.settings import InputLimits, Settings
 from netpulse.errors import DeliveryRejected, UnknownNetwork
-from netpulse.ingest.formats import read_rows, tidy_cells, type_delivery, vendor_frame
+from netpulse.ingest.formats import DateBounds, read_rows, tidy_cells, type_delivery, vendor_frame
 from netpulse.ingest.identity import MemberHasher, check_hash_key
 from netpulse.ingest.landing import LandingFile, find_landing_files
 from netpulse.ingest.sources import FORMATS, FORMATS_BY_SOURCE, GENERIC, REGISTRY, SOURCES
@@ -189,6 +196,11 @@ class _Delivery:
     schema_drift: str | None = None
     delivery_id: int | None = None
     typed_rows: pd.DataFrame | None = None  # kept for a failing file's Data Docs page
+    # The dates its rows may hold: not before earliest (set where earliest_rule says), not after
+    # received_at + margin_days (see DateBounds).
+    earliest: date = date(2000, 1, 1)
+    earliest_rule: str = ""
+    margin_days: int = 0
 
     @property
     def group(self) -> tuple:
@@ -211,6 +223,7 @@ def ingest(settings: Settings, *, sources: tuple[str, ...] = SOURCES,
     in one transaction per batch, so a file is either wholly loaded or not at all.
     """
     hasher = MemberHasher(settings.require_hash_key())
+    earliest_date_setting(settings.limits)  # a mistyped setting fails before anything is read
     report = IngestReport(run_id=run_id or new_run_id())
     found = _select_files(settings, sources, network_ids)
     if only_paths is not None:
@@ -222,7 +235,7 @@ def ingest(settings: Settings, *, sources: tuple[str, ...] = SOURCES,
         new = list(_new_files(con, found, retry_quarantined))
         progress = Progress("files", len(new), rate_unit="rows")
         for batch in _batches(new):
-            deliveries = _ingest_batch(con, batch, networks, hasher, report.run_id, progress)
+            deliveries = _ingest_batch(con, batch, networks, hasher, report.run_id, progress, settings.limits)
             report.outcomes += [d.outcome for d in deliveries]
             failed_validations += [(_full_result(d), report.run_id, d.landing_file.relative_path)
                                    for d in deliveries if d.validation is not None and not d.validation.success]
@@ -257,13 +270,17 @@ def _batches(new: list[tuple[LandingFile, str]]):
 
 def _ingest_batch(con: duckdb.DuckDBPyConnection, batch: list[tuple[LandingFile, str]],
                   networks: dict[str, Network], hasher: MemberHasher, run_id: str,
-                  progress: Progress) -> list[_Delivery]:
+                  progress: Progress, limits: InputLimits) -> list[_Delivery]:
     loaded_before = _loaded_by_content(con, [sha for _, sha in batch])
+    default_earliest = earliest_date_setting(limits)
     deliveries = []
     for landing_file, sha in batch:
-        delivery = _Delivery(landing_file, sha, networks[landing_file.network_id],
+        network = networks[landing_file.network_id]
+        delivery = _Delivery(landing_file, sha, network,
                              DeliveryOutcome(landing_file.relative_path, landing_file.network_id,
-                                             landing_file.source, ""), _utc_now())
+                                             landing_file.source, ""), _utc_now(),
+                             margin_days=limits.future_margin_days)
+        delivery.earliest, delivery.earliest_rule = _earliest(network, default_earliest)
         # Only content already loaded is a duplicate: a quarantined file moved to the right
         # folder, or delivered again after a configuration fix, is read again.
         if sha in loaded_before:
@@ -288,6 +305,29 @@ def _ingest_batch(con: duckdb.DuckDBPyConnection, batch: list[tuple[LandingFile,
     _note_schema_drift(con, deliveries)
     _write(con, deliveries, written, run_id)
     return deliveries
+
+
+def _earliest(network: Network, default: date) -> tuple[date, str]:
+    """A network's earliest possible date, and the words of a reason that say where it is set."""
+    fix = ": fix the date in the export"
+    if network.earliest_date is not None:
+        return network.earliest_date, (f" is before network {network.network_id!r}'s earliest_date "
+                                       f"{network.earliest_date} (networks file){fix}, or set an earlier one")
+    return default, (f" is before the earliest date {default} (NETPULSE_EARLIEST_DATE){fix}, or set an "
+                     f"earlier earliest_date: for network {network.network_id!r} in the networks file")
+
+
+def _date_bounds(members: list[_Delivery], parts: pd.Series) -> DateBounds:
+    """Each row's date bounds, from the delivery (``_part``) it belongs to."""
+    def per_row(values, dtype=None) -> pd.Series:
+        return pd.Series(np.asarray(values, dtype=dtype)[parts.to_numpy()], index=parts.index)
+
+    return DateBounds(
+        earliest=per_row([m.earliest for m in members], "datetime64[us]"),
+        earliest_rule=per_row([m.earliest_rule for m in members], object).astype("string"),
+        arrived=per_row([m.received_at for m in members], "datetime64[us]"),
+        margin_days=members[0].margin_days,
+    )
 
 
 def _loaded_by_content(con, shas: list[str]) -> dict[str, tuple[int, str]]:
@@ -383,7 +423,7 @@ def _type(members: list[_Delivery], hasher: MemberHasher) -> _Typed:
     for delivery, rows in zip(members, np.bincount(frame[PART], minlength=len(members)), strict=True):
         delivery.rows_in_file = int(rows)
     typed = type_delivery(frame.drop(columns=[PART]), FORMATS[landing_file.source], members[0].timezone,
-                          hasher, source_system=landing_file.format)
+                          hasher, source_system=landing_file.format, bounds=_date_bounds(members, frame[PART]))
     for delivery in members:
         delivery.ignored_columns = typed.ignored_columns
         delivery.frame = delivery.rows = None  # the batch's typed frame holds them now

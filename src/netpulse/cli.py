@@ -11,8 +11,9 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from netpulse.config.settings import DEMO_HASH_KEY, Settings
+from netpulse.config.settings import DEMO_HASH_KEY, Settings, restrict_new_files
 from netpulse.errors import NetpulseError
+from netpulse.safe_text import terminal_text
 
 log = logging.getLogger("netpulse")
 
@@ -34,12 +35,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise NetpulseError(f"landing zone {settings.landing} is not a directory")
     report = ingest(settings, network_ids=tuple(args.network) if args.network else None,
                     retry_quarantined=args.retry_quarantined)
-    print(f"deliveries: {report.summary()}")
+    _say(f"deliveries: {report.summary()}")
     for outcome in report.outcomes:
         if outcome.status == "quarantined":
-            print(f"  quarantined {outcome.path}: {outcome.error}")
+            _say(f"  quarantined {outcome.path}: {outcome.error}")
     result = build(settings, run_id=report.run_id)
-    print(result.summary())
+    _say(result.summary())
     _say_unmapped_instruments(settings)
     return 0
 
@@ -51,7 +52,7 @@ def _say_unmapped_instruments(settings: Settings) -> None:
 
     with open_warehouse(settings, read_only=True) as con:
         for line in unmapped_instruments(con):
-            print(f"survey: {line}")
+            _say(f"survey: {line}")
 
 
 def cmd_override_stage(args: argparse.Namespace) -> int:
@@ -68,7 +69,7 @@ def cmd_override_stage(args: argparse.Namespace) -> int:
         end=date.fromisoformat(args.end) if args.end else None, stage=args.stage,
         by=args.by or os.environ.get("USER", ""), on=date.today(), reason=args.reason)
     path = add_override(override, stages=stages)
-    print(f"{path}: {override.network} {override.grain}s from {override.start}"
+    _say(f"{path}: {override.network} {override.grain}s from {override.start}"
           f"{f' to {override.end}' if override.end else ''} set to {override.stage} ({override.words()}); "
           "the next `netpulse run` applies it")
     return 0
@@ -77,7 +78,7 @@ def cmd_override_stage(args: argparse.Namespace) -> int:
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from netpulse.outputs.calibration import calibrate
 
-    print(calibrate(_settings(args), grain=args.grain, network=args.network, candidate=args.rules,
+    _say(calibrate(_settings(args), grain=args.grain, network=args.network, candidate=args.rules,
                     landing=args.landing))
     return 0
 
@@ -85,7 +86,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     from netpulse.outputs.status import warehouse_status
 
-    print(warehouse_status(_settings(args)))
+    _say(warehouse_status(_settings(args)))
     return 0
 
 
@@ -94,13 +95,13 @@ def cmd_identities(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     if args.action == "list":
-        print(format_queue(review_queue(settings, args.network)))
+        _say(format_queue(review_queue(settings, args.network)))
         return 0
     if not args.proposal:
         raise NetpulseError(f"identities {args.action} needs a proposal id (see `netpulse identities`)")
     decision = "accepted" if args.action == "accept" else "rejected"
     row = decide(settings, args.proposal, decision, args.by)
-    print(f"{decision}: {row['source_system']} {row['shown_name']!r} is "
+    _say(f"{decision}: {row['source_system']} {row['shown_name']!r} is "
           f"{'' if decision == 'accepted' else 'not '}roster member {row['roster_name']!r} "
           f"({row['network_id']}); the next build (netpulse run) restates every period")
     return 0
@@ -112,10 +113,10 @@ def cmd_erase(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     report = erase_member(settings, args.network, args.email, requested_by=args.by or os.environ.get("USER"))
-    print(report.summary())
+    _say(report.summary())
     result = build(settings, run_id=f"erasure__{date.today():%Y%m%d}")
-    print(f"{result.summary()}: every derived table restated without them")
-    print("the landing zone still holds the member's rows in the files delivered; a file delivered again "
+    _say(f"{result.summary()}: every derived table restated without them")
+    _say("the landing zone still holds the member's rows in the files delivered; a file delivered again "
           "is loaded without them, but delete or redact the originals where your retention rules require it")
     return 0
 
@@ -126,7 +127,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
     settings = _settings(args)
     as_of = date.fromisoformat(args.as_of) if args.as_of else date.today()
     for path in write_quarter_extracts(settings, as_of=as_of, build_id=args.build):
-        print(path)
+        _say(path)
     return 0
 
 
@@ -150,7 +151,7 @@ def cmd_dictionary(args: argparse.Namespace) -> int:
         text = data_dictionary(con)
     if args.out:
         args.out.write_text(text, encoding="utf-8")
-        print(args.out)
+        _say(args.out)
     else:
         sys.stdout.write(text)
     return 0
@@ -163,7 +164,7 @@ def cmd_pack(args: argparse.Namespace) -> int:
     as_of = date.fromisoformat(args.as_of) if args.as_of else date.today()
     result = write_pack(settings, quarter=args.quarter, networks=args.network, programme=args.programme,
                         build_id=args.build, out=args.out, as_of=as_of)
-    print(f"funder pack: {result.folder} ({len(result.files)} files, {result.seconds:.1f} s); "
+    _say(f"funder pack: {result.folder} ({len(result.files)} files, {result.seconds:.1f} s); "
           f"open {result.folder / 'overview.html'}")
     return 0
 
@@ -173,7 +174,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     if not os.environ.get("NETPULSE_HASH_KEY"):
         os.environ["NETPULSE_HASH_KEY"] = DEMO_HASH_KEY
-        print("note: NETPULSE_HASH_KEY is not set; the demo uses a development key. "
+        _say("note: NETPULSE_HASH_KEY is not set; the demo uses a development key. "
               "Never use it for real member data.")
     settings = _settings(args)
     demo_home = settings.home / "demo"
@@ -193,9 +194,9 @@ def cmd_demo_landing(args: argparse.Namespace) -> int:
     config = args.config or settings.network_config or settings.home / "demo" / "networks.yaml"
     config.parent.mkdir(parents=True, exist_ok=True)
     summary = write_demo_landing(args.directory, config)
-    print(f"landing zone: {args.directory} ({len(summary['files'])} files, "
+    _say(f"landing zone: {args.directory} ({len(summary['files'])} files, "
           f"{len(summary['malformed_files'])} deliberately malformed)")
-    print(f"networks file: {config} (the workers need NETPULSE_CONFIG={config.resolve()})")
+    _say(f"networks file: {config} (the workers need NETPULSE_CONFIG={config.resolve()})")
     return 0
 
 
@@ -302,18 +303,35 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def _say(*values, **kwargs) -> None:
+    """print, with control characters shown as ``?``: what the CLI prints quotes file names,
+    reasons and cell values, and an escape sequence in one must not drive the terminal."""
+    print(*(terminal_text(v) for v in values), **kwargs)
+
+
+class _TerminalFormatter(logging.Formatter):
+    """Log lines quote file names and cell values: their control characters must not reach the
+    terminal (an escape sequence in a file name would clear the screen or forge a line)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return terminal_text(super().format(record))
+
+
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.WARNING, format="netpulse: %(levelname)s: %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(_TerminalFormatter("netpulse: %(levelname)s: %(message)s"))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
     # Off a terminal (cron, CI, a pipe) progress is one log line per step: keep those visible.
     logging.getLogger("netpulse.progress").setLevel(logging.INFO)
     args = parser().parse_args(argv)
     try:
+        restrict_new_files()
         return args.func(args)
     except NetpulseError as exc:
-        print(f"netpulse: error: {exc}", file=sys.stderr)
+        _say(f"netpulse: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("netpulse: interrupted", file=sys.stderr)
+        _say("netpulse: interrupted", file=sys.stderr)
         return 130
 
 

@@ -6,11 +6,15 @@ directory, so a fresh clone never gets generated files committed by accident.
 
 from __future__ import annotations
 
+import logging
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from netpulse.errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 # The repository root when netpulse runs from a checkout (editable install): SQL models,
 # expectation suites, DDL, DAGs and the shipped configuration live there, beside the package.
@@ -169,7 +173,7 @@ class Settings:
             network_config=Path(config) if config else _networks_in_config_dir(),
             extracts=Path(env.get("NETPULSE_EXTRACTS", home / "extracts")),
             data_docs=Path(env.get("NETPULSE_DATA_DOCS", home / "data_docs")),
-            hash_key=env.get("NETPULSE_HASH_KEY") or None,
+            hash_key=_hash_key(env),
             lock_attempts=int(env.get("NETPULSE_LOCK_ATTEMPTS", "6")),
             lock_wait_seconds=float(env.get("NETPULSE_LOCK_WAIT_SECONDS", "0.5")),
             workers=max(1, int(env.get("NETPULSE_WORKERS") or os.cpu_count() or 1)),
@@ -185,6 +189,48 @@ class Settings:
                 "secret key; set it (and keep it out of version control) before loading data"
             )
         return self.hash_key
+
+
+def _hash_key(env) -> str | None:
+    """NETPULSE_HASH_KEY, or the first line of the file NETPULSE_HASH_KEY_FILE names.
+
+    A key file readable only by the data team keeps the key out of every shell's environment
+    (where a process of the same account can read it in /proc); docs/security.md.
+    """
+    key_file = env.get("NETPULSE_HASH_KEY_FILE")
+    if not key_file:
+        return env.get("NETPULSE_HASH_KEY") or None
+    if env.get("NETPULSE_HASH_KEY"):
+        raise ConfigError("both NETPULSE_HASH_KEY and NETPULSE_HASH_KEY_FILE are set: keep one (the file)")
+    path = Path(key_file)
+    try:
+        mode = path.stat().st_mode
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read the hash key file NETPULSE_HASH_KEY_FILE={key_file}: "
+                          f"{exc.strerror}") from None
+    if mode & stat.S_IROTH:
+        log.warning("the hash key file %s is readable by every account on this machine: "
+                    "`chmod 600` it (docs/security.md)", key_file)
+    key = text.strip().splitlines()[0].strip() if text.strip() else ""
+    if not key:
+        raise ConfigError(f"the hash key file {key_file} is empty")
+    return key
+
+
+# New files readable by their owner and group only, folders 0750 (NETPULSE_UMASK to change it).
+DEFAULT_UMASK = 0o027
+
+
+def restrict_new_files() -> None:
+    """Apply NETPULSE_UMASK (default 027) to this process: the files netpulse writes (warehouse
+    WAL, Data Docs, extracts, packs) are never readable by every account on the machine."""
+    text = os.environ.get("NETPULSE_UMASK", "").strip()
+    try:
+        mask = int(text, 8) if text else DEFAULT_UMASK
+    except ValueError:
+        raise ConfigError(f"NETPULSE_UMASK must be octal, like 027, not {text!r}") from None
+    os.umask(mask & 0o777)
 
 
 def _networks_in_config_dir() -> Path | None:

@@ -94,6 +94,14 @@ def _published_fingerprints(settings) -> set[tuple]:
         return set()
 
 
+def _writer_settings():
+    """The worker's settings, with the process's new files made private first (NETPULSE_UMASK)."""
+    from netpulse.config.settings import Settings, restrict_new_files
+
+    restrict_new_files()
+    return Settings.from_env()
+
+
 def load_pending_deliveries(run_id: str) -> dict:
     """Validate and load every new file of every source, in one run under the write lock.
 
@@ -101,11 +109,10 @@ def load_pending_deliveries(run_id: str) -> dict:
     no build ever sees part of a delivery. ``ingest()`` logs each file's outcome, quarantine
     reasons as warnings.
     """
-    from netpulse.config.settings import Settings
     from netpulse.ingest.loading import ingest
     from netpulse.orchestration.watch import wait_until_settled, watch_timings
 
-    settings = Settings.from_env()
+    settings = _writer_settings()
     quiet, _ = watch_timings()
     waited = wait_until_settled(settings.landing, quiet, timeout=max(60.0, 6 * quiet))
     if waited >= 1:
@@ -145,18 +152,16 @@ def fail_on_quarantined(report: dict) -> int:
 
 def build_warehouse(run_id: str) -> dict:
     from netpulse.build.run import build
-    from netpulse.config.settings import Settings
 
-    report = build(Settings.from_env(), run_id=run_id)
+    report = build(_writer_settings(), run_id=run_id)
     return {"build_id": report.build_id, "models": len(report.models),
             "network_periods": report.network_periods}
 
 
 def write_quarterly_extracts(as_of: date | datetime | None) -> list[str]:
-    from netpulse.config.settings import Settings
     from netpulse.outputs.extract import write_quarter_extracts
 
-    settings = Settings.from_env()
+    settings = _writer_settings()
     _skip_before_first_build(settings)
     as_of = as_of.date() if isinstance(as_of, datetime) else (as_of or date.today())
     paths = write_quarter_extracts(settings, as_of=as_of)
@@ -167,13 +172,12 @@ def write_quarterly_pack(as_of: date | datetime | None) -> dict:
     """The funders' pack of every network for its quarter just completed (one pack per programme)."""
     from airflow.sdk.exceptions import AirflowSkipException
 
-    from netpulse.config.settings import Settings
     from netpulse.outputs.pack.aggregates import NoFiguresForQuarter
     from netpulse.outputs.pack.write import write_pack
 
     as_of = as_of.date() if isinstance(as_of, datetime) else (as_of or date.today())
     try:
-        result = write_pack(Settings.from_env(), as_of=as_of)
+        result = write_pack(_writer_settings(), as_of=as_of)
     except NoFiguresForQuarter as reason:  # e.g. a build of older data only: nothing to publish
         raise AirflowSkipException(str(reason)) from None
     return {"folder": str(result.folder), "files": len(result.files), "seconds": round(result.seconds, 1)}

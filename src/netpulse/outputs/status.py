@@ -7,6 +7,7 @@ import duckdb
 
 from netpulse.config.instruments import instrument_hint, instrument_paths, load_instrument
 from netpulse.config.settings import Settings
+from netpulse.safe_text import terminal_value
 from netpulse.store.warehouse import open_warehouse
 
 
@@ -100,13 +101,14 @@ def warehouse_status(settings: Settings) -> str:
     ]
     if quarantined:
         lines.append("quarantined:")
-        lines += [f"  {path}: {error}" for path, error in quarantined]
+        # File names and reasons come from the files: one line each, no control characters.
+        lines += [f"  {terminal_value(path)}: {terminal_value(error)}" for path, error in quarantined]
     if drifts:
         lines.append("schema drift (columns changed; check the export settings):")
-        lines += [f"  {path}: {drift}" for path, drift in drifts]
+        lines += [f"  {terminal_value(path)}: {terminal_value(drift)}" for path, drift in drifts]
     if duplicates:
         lines.append("duplicates:")
-        lines += [f"  {path}: {error}" for path, error in duplicates]
+        lines += [f"  {terminal_value(path)}: {terminal_value(error)}" for path, error in duplicates]
     if last_build is None:
         lines.append("last build: none yet")
     else:
@@ -114,7 +116,7 @@ def warehouse_status(settings: Settings) -> str:
         lines.append(f"last build: {build_id} {status} at {finished:%Y-%m-%d %H:%M:%S} UTC "
                      f"(run {run_id}, methodology {methodology}, {rules})")
         if error:
-            lines.append(f"  error: {error}")
+            lines.append(f"  error: {terminal_value(error)}")
     if unmapped:
         lines.append("survey instruments with no definition (no survey evidence from them):")
         lines += [f"  {line}" for line in unmapped]

@@ -12,7 +12,11 @@ What it holds: the ``indicators`` and ``core`` schemas and the parts of ``meta``
 was loaded and built, every table and column with its ``COMMENT ON``, the date macros the build
 uses, and views for longitudinal work (``snapshot_views/``). What it leaves out, because it
 could name someone: ``raw`` and ``staging``, identity decisions and erasures (the review queue),
-free text (meeting titles), delivery errors and validation examples (they quote file values).
+free text (meeting titles), and everything of a delivery that comes from the file rather than
+from netpulse: its path (file names name people: "jane-doe-1-1.csv"), its header cells (a roster
+without its header row has a person there), its refusal (it can quote the file's values), and
+validation examples; and no path of the machine (docs/security.md). The file is written with
+mode 0640: readable by the analysts' group, not by every account on the machine.
 """
 
 from __future__ import annotations
@@ -38,9 +42,12 @@ SNAPSHOT_SCHEMAS = ("indicators", "core", "meta")
 META_TABLES = ("networks", "deliveries", "builds", "network_builds", "validation_results")
 LEFT_OUT_COLUMNS = {
     "core.meetings": {"meeting_title"},  # free text: titles can carry people's names
-    "meta.deliveries": {"error"},  # a refusal can quote the file's values
+    # From the file, not from netpulse: its name, its header cells, a refusal quoting its values.
+    "meta.deliveries": {"path", "error", "source_columns", "ignored_columns", "schema_drift"},
+    "meta.builds": {"error"},  # an exception's text: it can name a path of the machine
     "meta.validation_results": {"unexpected_examples"},  # quotes the file's values
 }
+SNAPSHOT_MODE = 0o640
 
 
 def snapshot_path(warehouse: Path) -> Path:
@@ -101,8 +108,8 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, warehouse: Path, *, force: 
                 con.execute(statement)
             for view in sorted((_HERE / "snapshot_views").glob("*.sql")):
                 con.execute(view.read_text(encoding="utf-8"))
-            con.execute("create table meta.snapshot as select ? as build_id, ? as published_at, ? as warehouse",
-                        [latest[0], datetime.now(timezone.utc).replace(tzinfo=None), str(warehouse)])
+            con.execute("create table meta.snapshot as select ? as build_id, ? as published_at",
+                        [latest[0], datetime.now(timezone.utc).replace(tzinfo=None)])
             apply_comments(con)
         finally:
             con.execute(f"use {_identifier(home)}")
@@ -117,6 +124,7 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, warehouse: Path, *, force: 
         temporary.unlink(missing_ok=True)
         raise
     con.execute("detach analyst_snapshot")
+    os.chmod(temporary, SNAPSHOT_MODE)  # before the rename: the published file is never wider
     os.replace(temporary, target)
     log.info("analysts' snapshot of build %s: %s", latest[0], target)
     return target

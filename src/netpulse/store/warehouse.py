@@ -7,6 +7,7 @@ members is written by the modules that own those ideas.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
 from contextlib import contextmanager
@@ -19,6 +20,7 @@ from netpulse.config.settings import Settings, project_path
 from netpulse.errors import ConfigError, WarehouseLocked
 
 log = logging.getLogger(__name__)
+WAREHOUSE_MODE = 0o600
 
 
 def _is_lock_error(exc: Exception) -> bool:
@@ -38,10 +40,15 @@ def connect(path: Path, *, read_only: bool = False, attempts: int = 6,
         raise ConfigError(f"warehouse {path} does not exist yet: run `netpulse run` first")
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
+    created = not path.exists()
     last_error: Exception | None = None
     for attempt in range(attempts):
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            con = duckdb.connect(str(path), read_only=read_only)
+            if created and path.exists():
+                # Raw e-mails and names: the data team's account only (docs/security.md).
+                os.chmod(path, WAREHOUSE_MODE)
+            return con
         except duckdb.IOException as exc:
             if not _is_lock_error(exc):
                 raise ConfigError(f"cannot open warehouse {path}: {exc}") from None

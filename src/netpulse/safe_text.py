@@ -33,6 +33,17 @@ def inert_row(values) -> list:
     return [inert_cell(v) for v in values]
 
 
+def inert_frame(frame):
+    """A pandas frame as it may be written to CSV or XLSX: its text cells and column names inert."""
+    frame = frame.rename(columns=inert_cell)
+    text = [c for c in frame.columns if frame[c].dtype == object or str(frame[c].dtype).startswith("string")]
+    if text:
+        frame = frame.copy()
+        for column in text:
+            frame[column] = frame[column].map(inert_cell, na_action="ignore")
+    return frame
+
+
 def terminal_text(text: object) -> str:
     """``text`` with control characters shown as ``?``; newlines and tabs kept."""
     return _CONTROL.sub("?", str(text))

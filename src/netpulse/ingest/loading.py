@@ -15,6 +15,7 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -37,7 +38,14 @@ from netpulse.ingest.landing import LandingFile, find_landing_files
 from netpulse.ingest.sources import FORMATS, FORMATS_BY_SOURCE, GENERIC, REGISTRY, SOURCES
 from netpulse.ingest.vendors import ParseOptions
 from netpulse.progress import Progress
-from netpulse.quality.validation import PART, ValidationReport, publish_run_docs, validate_frame, validate_parts
+from netpulse.quality.validation import (
+    PART,
+    ValidationReport,
+    delivery_label,
+    publish_run_docs,
+    validate_frame,
+    validate_parts,
+)
 from netpulse.store.warehouse import open_warehouse, registered
 
 log = logging.getLogger(__name__)
@@ -96,7 +104,8 @@ def resolve_networks(settings: Settings, con: duckdb.DuckDBPyConnection,
 
 def _select_files(settings: Settings, sources: tuple[str, ...],
                   network_ids: tuple[str, ...] | None) -> list[LandingFile]:
-    found = find_landing_files(settings.landing, sources)
+    found = find_landing_files(settings.landing, sources,
+                               allow_symlinks_outside=settings.limits.allow_symlinks_outside)
     if network_ids:
         known = load_networks(settings.network_config).keys() | {f.network_id for f in found}
         unknown = sorted(set(network_ids) - known)
@@ -122,7 +131,12 @@ def _new_files(con: duckdb.DuckDBPyConnection, found: list[LandingFile], retry_q
     for landing_file in found:
         if (landing_file.relative_path, landing_file.size_bytes, landing_file.modified_at) in unchanged:
             continue  # same size and mtime as when we read it: skip without hashing
-        sha = landing_file.sha256()
+        try:
+            sha = landing_file.sha256()
+        except OSError as exc:  # gone, or swapped for a link or a pipe, since the listing
+            log.warning("%s could not be read (%s); it is looked at again on the next run",
+                        landing_file.relative_path, exc.strerror or exc)
+            continue
         if (landing_file.relative_path, sha) not in recorded:
             recorded.add((landing_file.relative_path, sha))
             yield landing_file, sha
@@ -134,7 +148,8 @@ def _new_files(con: duckdb.DuckDBPyConnection, found: list[LandingFile], retry_q
 DATE_ORDER_REQUIRED = ("zoom", "teams", "signin", "msforms")
 
 
-def parse_vendor_export(landing_file: LandingFile, content: bytes, network: Network) -> tuple[pd.DataFrame, str]:
+def parse_vendor_export(landing_file: LandingFile, content: bytes, network: Network,
+                        limits: InputLimits | None = None) -> tuple[pd.DataFrame, str]:
     """Rows of the generic format from a vendor's export, and the time zone of its local times.
 
     ``frame.attrs["source_columns"]`` keeps the export's own header for drift detection.
@@ -154,7 +169,8 @@ def parse_vendor_export(landing_file: LandingFile, content: bytes, network: Netw
         )
     parser = importlib.import_module(f"netpulse.ingest.vendors.{export_format}")
     parse_options = ParseOptions(timezone=options["timezone"], date_order=options.get("date_order", "ymd"),
-                                 file_name=landing_file.path.name)
+                                 file_name=Path(landing_file.relative_path).name,
+                                 limits=limits or InputLimits())
     extra = {}
     if landing_file.source == "survey":
         # Vendor answers are labels or codes: the instrument maps them to items and scores.
@@ -201,6 +217,7 @@ class _Delivery:
     earliest: date = date(2000, 1, 1)
     earliest_rule: str = ""
     margin_days: int = 0
+    limits: InputLimits = field(default_factory=InputLimits)
 
     @property
     def group(self) -> tuple:
@@ -237,7 +254,7 @@ def ingest(settings: Settings, *, sources: tuple[str, ...] = SOURCES,
         for batch in _batches(new):
             deliveries = _ingest_batch(con, batch, networks, hasher, report.run_id, progress, settings.limits)
             report.outcomes += [d.outcome for d in deliveries]
-            failed_validations += [(_full_result(d), report.run_id, d.landing_file.relative_path)
+            failed_validations += [(_full_result(d), report.run_id, delivery_label(d.delivery_id, d.sha))
                                    for d in deliveries if d.validation is not None and not d.validation.success]
     publish_run_docs(report.outcomes, failed_validations, settings.data_docs, run_id=report.run_id)
     for outcome in report.outcomes:
@@ -279,7 +296,7 @@ def _ingest_batch(con: duckdb.DuckDBPyConnection, batch: list[tuple[LandingFile,
         delivery = _Delivery(landing_file, sha, network,
                              DeliveryOutcome(landing_file.relative_path, landing_file.network_id,
                                              landing_file.source, ""), _utc_now(),
-                             margin_days=limits.future_margin_days)
+                             margin_days=limits.future_margin_days, limits=limits)
         delivery.earliest, delivery.earliest_rule = _earliest(network, default_earliest)
         # Only content already loaded is a duplicate: a quarantined file moved to the right
         # folder, or delivered again after a configuration fix, is read again.
@@ -342,7 +359,15 @@ def _loaded_by_content(con, shas: list[str]) -> dict[str, tuple[int, str]]:
 def _read(delivery: _Delivery) -> bool:
     """Parse the file into rows of the generic format; False when it changed while being read."""
     landing_file = delivery.landing_file
-    content = landing_file.path.read_bytes()
+    if landing_file.refusal is not None:
+        _quarantine(delivery, landing_file.refusal)
+        return True
+    try:
+        content = landing_file.read_bytes()
+    except OSError as exc:
+        log.warning("%s could not be read (%s); it is looked at again on the next run",
+                    landing_file.relative_path, exc.strerror or exc)
+        return False
     if hashlib.sha256(content).hexdigest() != delivery.sha:
         # Still being written (or replaced): what we hashed is not what we would load.
         log.warning("%s changed while it was being read; it will be loaded on the next run",
@@ -354,7 +379,7 @@ def _read(delivery: _Delivery) -> bool:
             delivery.columns, delivery.rows = read_rows(content, FORMATS[landing_file.source])
             delivery.source_columns, delivery.timezone = delivery.columns, delivery.network.timezone
         else:
-            frame, delivery.timezone = parse_vendor_export(landing_file, content, delivery.network)
+            frame, delivery.timezone = parse_vendor_export(landing_file, content, delivery.network, delivery.limits)
             delivery.source_columns = frame.attrs.get("source_columns")
             delivery.frame, delivery.columns = frame.reset_index(drop=True), list(frame.columns)
     except DeliveryRejected as exc:

@@ -69,7 +69,8 @@ def find_new_deliveries() -> list[str]:
 
     settings = Settings.from_env()
     known = _published_fingerprints(settings)
-    new = [f.relative_path for f in find_landing_files(settings.landing)
+    new = [f.relative_path for f in find_landing_files(
+               settings.landing, allow_symlinks_outside=settings.limits.allow_symlinks_outside)
            if (f.relative_path, f.size_bytes, f.modified_at) not in known]
     log.info("%d landing file(s) not in the published snapshot: %s", len(new), ", ".join(new[:50]) or "none")
     if not new:

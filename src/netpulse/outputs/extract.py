@@ -20,6 +20,7 @@ from netpulse.errors import ConfigError, NetpulseError
 from netpulse.measures.key_features import FEATURE_COLUMNS
 from netpulse.measures.stages import StageRules, current_rules, load_rule_sets, load_stage_rules
 from netpulse.outputs.pack.disclosure import EVENT_COUNTS
+from netpulse.safe_text import inert_row
 from netpulse.store.warehouse import open_warehouse
 
 COUNT_COLUMNS = ("active_members", "new_members", "retained_members", "meetings_held",
@@ -157,9 +158,9 @@ def write_quarter_extracts(settings: Settings, *, as_of: date, build_id: str | N
         }
         tmp = path.with_suffix(".csv.tmp")
         with tmp.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.DictWriter(handle, fieldnames=list(record))
-            writer.writeheader()
-            writer.writerow(record)
+            writer = csv.writer(handle)
+            writer.writerow(inert_row(record))  # a network named =HYPERLINK(...) stays text
+            writer.writerow(inert_row(record.values()))
         tmp.replace(path)  # never leave a half-written extract
         written.append(path)
     return written

@@ -372,7 +372,7 @@ def publish_run_docs(outcomes: list, failed: list[tuple[ValidationReport, str, s
         rows = "\n".join(
             f"<tr class='{html.escape(o.status)}'><td>{html.escape(o.path)}</td><td>{html.escape(o.network_id)}</td>"
             f"<td>{html.escape(o.source)}</td><td>{html.escape(o.status)}</td><td>{o.rows:,}</td>"
-            f"<td>{html.escape(o.error or '')}</td></tr>"
+            f"<td>{html.escape(without_examples(o.error))}</td></tr>"
             for o in sorted(outcomes, key=lambda o: (o.status != "quarantined", o.path))
         )
         link = (f"<p>Great Expectations results of the failing deliveries: "
@@ -392,6 +392,41 @@ def publish_run_docs(outcomes: list, failed: list[tuple[ValidationReport, str, s
     except Exception as exc:
         log.warning("could not write the run's validation page to %s: %s", run_dir, exc)
         return None
+
+
+# What a kept page may show of a failing expectation: counts and line numbers. The values GX
+# keeps (unexpected_list and its partial lists, the index list with the checked columns' values)
+# can be a person's e-mail or a script; the page is opened in a browser and kept for years.
+_VALUE_KEYS = ("unexpected_list", "partial_unexpected_list", "partial_unexpected_counts",
+               "unexpected_index_list", "partial_unexpected_index_list", "unexpected_index_query",
+               "observed_value", "details")
+_EXAMPLES = re.compile(r", e\.g\. (?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")"
+                       r"(?:, (?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"))*")
+
+
+def delivery_label(delivery_id: int | None, sha256: str) -> str:
+    """How a kept page names a delivery: by id and hash, never by its file name (names name people)."""
+    return f"delivery {delivery_id} · sha256 {sha256[:12]}"
+
+
+def without_examples(reason: str | None) -> str:
+    """A reason in words without the values it quotes (``, e.g. 'x', 'y'``): line numbers stay."""
+    return _EXAMPLES.sub("", reason or "")
+
+
+def _without_values(result):
+    """A copy of a GX suite result that says which rows failed (line numbers) but holds no value."""
+    result = copy.deepcopy(result)
+    for item in result.results:
+        details = item.result
+        if not details:
+            continue
+        lines = [f"line {_line(i)}" for i in (details.get("unexpected_index_list") or [])[:20]]
+        for key in _VALUE_KEYS:
+            details.pop(key, None)
+        if lines:
+            details["partial_unexpected_list"] = lines
+    return result
 
 
 def _run_dir(out_dir: Path, run_id: str) -> Path:
@@ -446,9 +481,11 @@ def render_data_docs(reports: list[tuple[ValidationReport, str, str]], out_dir: 
             context.suites.add(gx.ExpectationSuite(
                 name=suite.name, expectations=[e.configuration for e in suite.expectations], meta=suite.meta))
             added.add(suite.name)
+        # GX writes these names into its pages unescaped: only characters that cannot be markup.
+        run_name = re.sub(r"[^A-Za-z0-9_.:+-]", "_", run_name)
         run_id = RunIdentifier(run_name=run_name, run_time=datetime.now(timezone.utc))
-        batch_name = batch_name.replace("/", "__")  # GX keys may not contain path separators
-        result = report.result
+        batch_name = re.sub(r"[^A-Za-z0-9_.:+ ·-]", "_", batch_name)
+        result = _without_values(report.result)
         result.meta["run_id"] = run_id
         result.meta["active_batch_definition"] = {"data_asset_name": batch_name}
         result.meta["batch_kwargs"] = {"data_asset_name": batch_name}

@@ -23,7 +23,9 @@ Contract (every parser follows it, so loading, validation and the warehouse are 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from netpulse.config.settings import InputLimits
 
 IDENTITY_COLUMNS = ("source_user_id", "display_name", "is_guest")
 DATE_ORDERS = ("ymd", "dmy", "mdy")
@@ -34,3 +36,4 @@ class ParseOptions:
     timezone: str = "Europe/London"  # local time zone of times without an offset
     date_order: str = "dmy"          # how the export writes dates: dmy, mdy or ymd (declared, not guessed)
     file_name: str = ""              # the delivery's file name, for exports that carry no meeting id
+    limits: InputLimits = field(default_factory=InputLimits)  # archive limits (netpulse.ingest.archives)

@@ -16,8 +16,27 @@ _SEPARATORS = ("/", "-", ".")
 _TIMES = ("%H:%M:%S", "%H:%M", "%I:%M:%S %p", "%I:%M %p", "%H:%M:%S.%f", "")
 
 
+def _utf16_without_bom(content: bytes) -> str | None:
+    """``utf-16-le`` or ``utf-16-be`` when text looks like UTF-16 written without a byte-order mark.
+
+    Text of Latin letters in UTF-16 has a NUL in every other byte, which no CSV in UTF-8 or
+    Windows-1252 has; so a sample where most bytes on one side are NUL and almost none on the other
+    is UTF-16 (some Windows tools and PowerShell's Out-File write it so).
+    """
+    sample = content[:4096]
+    if len(sample) < 4:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    even_nul, odd_nul = even.count(0) / len(even), odd.count(0) / len(odd)
+    if odd_nul > 0.4 and even_nul < 0.05:
+        return "utf-16-le"
+    if even_nul > 0.4 and odd_nul < 0.05:
+        return "utf-16-be"
+    return None
+
+
 def decode_text(content: bytes) -> str:
-    """Bytes to text: UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252.
+    """Bytes to text: UTF-8 (with or without BOM), UTF-16 (with BOM, or recognisably without), else Windows-1252.
 
     Exports from Windows tools arrive in all of these; a BOM is trusted, UTF-8 is tried
     next, and cp1252 (which maps almost every byte) is the fallback that still lets a
@@ -32,6 +51,15 @@ def decode_text(content: bytes) -> str:
         raise DeliveryRejected(
             f"the file is truncated or damaged: its text breaks off at byte {exc.start}; deliver it again"
         ) from None
+    utf16 = _utf16_without_bom(content)
+    if utf16 is not None:
+        try:
+            return content.decode(utf16)
+        except UnicodeDecodeError as exc:
+            raise DeliveryRejected(
+                f"the file looks like UTF-16 text written without a byte-order mark ({utf16.upper()}), but it "
+                f"cannot be read as such (byte {exc.start}): save it again as UTF-8 (\"CSV UTF-8\" in Excel)"
+            ) from None
     try:
         return content.decode("utf-8")
     except UnicodeDecodeError:
@@ -49,6 +77,9 @@ def text_encoding(content: bytes) -> str:
         return "utf-8-sig"
     if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
+    utf16 = _utf16_without_bom(content)
+    if utf16 is not None:
+        return utf16
     try:
         content.decode("utf-8")
         return "utf-8"

@@ -51,7 +51,9 @@ import openpyxl
 import pandas as pd
 
 from netpulse.config.instruments import Instrument
+from netpulse.config.settings import InputLimits
 from netpulse.errors import DeliveryRejected
+from netpulse.ingest.archives import check_workbook
 from netpulse.ingest.vendors import ParseOptions
 from netpulse.ingest.vendors.common import to_iso
 
@@ -70,7 +72,7 @@ UNREADABLE = (
 
 def parse(content: bytes, options: ParseOptions, instrument: Instrument | None = None) -> pd.DataFrame:
     """Rows of the generic survey format from a Forms response workbook (see the module docstring)."""
-    header, numbers, cells = _read_sheet(content)
+    header, numbers, cells = _read_sheet(content, options.limits)
     positions = _positions(header)
     missing = [name for name in REQUIRED if name.lower() not in positions]
     if missing:
@@ -86,12 +88,13 @@ def parse(content: bytes, options: ParseOptions, instrument: Instrument | None =
     return frame
 
 
-def _read_sheet(content: bytes) -> tuple[list[str], pd.Series, pd.DataFrame]:
+def _read_sheet(content: bytes, limits: InputLimits) -> tuple[list[str], pd.Series, pd.DataFrame]:
     """Header texts, row numbers and cell values (objects) of the response sheet.
 
     The reader is a third-party parser of a zip of XML parts: whatever it fails on, the file
     cannot be read, so every error it raises becomes the one actionable rejection.
     """
+    check_workbook(content, limits)
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception:  # whatever the reader fails on: see the docstring

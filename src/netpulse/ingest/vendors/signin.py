@@ -50,7 +50,9 @@ from datetime import date, datetime, time
 import openpyxl
 import pandas as pd
 
+from netpulse.config.settings import InputLimits
 from netpulse.errors import DeliveryRejected
+from netpulse.ingest.archives import check_workbook
 from netpulse.ingest.vendors import ParseOptions
 from netpulse.ingest.vendors.attendance_rows import (
     attendance_frame,
@@ -89,7 +91,7 @@ TIME_OF_DAY = re.compile(r"^(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?\s*([ap])?\.?m?\
 
 def parse(content: bytes, options: ParseOptions) -> pd.DataFrame:
     """Rows of the generic attendance format from one sign-in sheet."""
-    rows = _rows(content)
+    rows = _rows(content, options.limits)
     header_at = next((i for i, (_, row) in enumerate(rows) if _is_header(row)), None)
     if header_at is None:
         raise DeliveryRejected("no sign-in table found: the sheet needs a header row with Name and Email columns")
@@ -106,9 +108,10 @@ def parse(content: bytes, options: ParseOptions) -> pd.DataFrame:
 
 # --- Reading the sheet ---------------------------------------------------------------------
 
-def _rows(content: bytes) -> list[tuple[int, list[Cell]]]:
+def _rows(content: bytes, limits: InputLimits) -> list[tuple[int, list[Cell]]]:
     """Non-blank rows with their sheet row / CSV record number, cells as text or date/time objects."""
     if content.startswith(b"PK\x03\x04"):
+        check_workbook(content, limits)
         raw = _xlsx_rows(content)
     else:
         raw = enumerate(read_rows(decode_text(content)), start=1)

@@ -56,19 +56,18 @@ workspace per network is assumed (channel ids are unique within a workspace).
 
 from __future__ import annotations
 
-import io
 import json
 import re
-import struct
 import zipfile
-import zlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 import pandas as pd
 
+from netpulse.config.settings import InputLimits
 from netpulse.errors import DeliveryRejected
+from netpulse.ingest.archives import ZIP_ERRORS, BoundedZip
 from netpulse.ingest.vendors import ParseOptions
 from netpulse.ingest.vendors.common import decode_text
 
@@ -78,12 +77,8 @@ USER_LISTS = ("users.json", "org_users.json")
 CONVERSATION_LISTS = ("channels.json", "groups.json", "mpims.json", "dms.json")  # dms are named by id
 DAY_FILE = re.compile(r"^\d{4}-\d{2}-\d{2}\.json$")
 TS = re.compile(r"^\d{1,11}(?:\.\d{1,9})?$")
-MAX_UNCOMPRESSED = 4 << 30  # bytes of JSON read from one export; a larger one is refused
 TEXT_COLUMNS = ("post_id", "topic_id", "reply_to_post_id", "email", "name", "created_at", "kind",
                 "source_user_id", "display_name", "is_guest")
-# What a damaged archive raises, from zipfile itself and from the decompressors under it.
-ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, NotImplementedError,
-              RuntimeError, ValueError, OSError, struct.error, OverflowError)
 EXPORT_AGAIN = "export the workspace again from Slack's Import/Export Data page"
 
 
@@ -99,7 +94,7 @@ class User:
 
 def parse(content: bytes, options: ParseOptions) -> pd.DataFrame:
     """Rows of the generic forum format from a Slack export ZIP (see the module docstring)."""
-    export = Export(content)
+    export = Export(content, options.limits)
     users = read_users(export)
     rows: list[dict] = []
     line = 0
@@ -116,17 +111,12 @@ def parse(content: bytes, options: ParseOptions) -> pd.DataFrame:
 class Export:
     """The export's files by name (relative to its top folder), read as JSON on demand."""
 
-    def __init__(self, content: bytes):
-        try:
-            self.archive = zipfile.ZipFile(io.BytesIO(content))
-            self.members = {utf8_name(info): info for info in self.archive.infolist() if not info.is_dir()}
-        except ZIP_ERRORS:
-            raise DeliveryRejected(
-                f"the file is not a Slack export ZIP: it is not a readable ZIP archive (or it was cut short); "
-                f"{EXPORT_AGAIN}"
-            ) from None
+    def __init__(self, content: bytes, limits: InputLimits):
+        self.archive = BoundedZip(content, limits, "Slack export", (
+            f"the file is not a Slack export ZIP: it is not a readable ZIP archive (or it was cut short); "
+            f"{EXPORT_AGAIN}"))
+        self.members = {utf8_name(info): info for info in self.archive.infos if not info.is_dir()}
         self.root = self.find_root()
-        self.bytes_read = 0
 
     def find_root(self) -> str:
         """The folder holding users.json: the ZIP's top level, or its one top folder."""
@@ -148,10 +138,6 @@ class Export:
 
     def read_json(self, name: str) -> Any:
         info = self.members[self.root + name]
-        self.bytes_read += info.file_size
-        if self.bytes_read > MAX_UNCOMPRESSED:
-            raise DeliveryRejected("the export is too large to load at once (over 4 GB of JSON); "
-                                   "export a shorter date range")
         try:
             content = self.archive.read(info)
         except ZIP_ERRORS as exc:
@@ -210,8 +196,15 @@ def day_files(export: Export) -> list[tuple[str, str]]:
     days: dict[str, list[str]] = {folder: [] for folder in folders}
     for name in export.names():
         folder, _, file_name = name.rpartition("/")
-        if not folder or "/" in folder or not DAY_FILE.match(file_name):
+        if not folder or not DAY_FILE.match(file_name):
             continue
+        if "/" in folder:
+            # Loading the rest would count this conversation as silent: refuse the layout instead.
+            raise DeliveryRejected(
+                f"daily message files sit in {folder!r}, a folder below a conversation's folder: this is "
+                f"not the layout of a Slack export (one folder per conversation beside channels.json); "
+                f"{EXPORT_AGAIN}, and deliver its ZIP as Slack wrote it"
+            )
         if folder not in days:
             raise DeliveryRejected(
                 f"folder {folder!r} holds daily message files but is not listed in "

@@ -251,7 +251,8 @@ def _read_deliveries(con, ids: list[str], build: dict) -> tuple[pd.DataFrame, pd
         "strftime(max(received_at)::date, '%Y-%m-%d') as last_received "
         f"from meta.deliveries where {received} group by all order by network_id, source", params).df()
     deliveries = con.execute(
-        "select network_id, source, delivery_id, regexp_extract(path, '[^/]*$') as file_name, sha256, size_bytes "
+        # By id and hash: a file's name can name a person ("jane-doe-1-1.csv").
+        "select network_id, source, delivery_id, sha256, size_bytes "
         f"from meta.deliveries where status = 'loaded' and {received} order by delivery_id", params).df()
     return coverage, deliveries
 

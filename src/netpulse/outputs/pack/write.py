@@ -30,6 +30,7 @@ from netpulse.config.settings import Settings
 from netpulse.outputs.pack import charts, report, tables
 from netpulse.outputs.pack.aggregates import PackData, read_pack_data
 from netpulse.outputs.pack.disclosure import load_suppression
+from netpulse.safe_text import inert_frame, inert_row
 from netpulse.store.warehouse import open_warehouse
 
 FIXED_ZIP_TIME = (2000, 1, 1, 0, 0, 0)
@@ -69,7 +70,8 @@ def write_pack(settings: Settings, *, quarter: str | None = None, networks: list
     }
     written: list[Path] = []
     for name, frame in frames.items():
-        written.append(_write_bytes(folder / "tables" / f"{name}.csv", frame.to_csv(index=False).encode("utf-8")))
+        csv_text = inert_frame(frame).to_csv(index=False)  # a name like =HYPERLINK(...) stays text
+        written.append(_write_bytes(folder / "tables" / f"{name}.csv", csv_text.encode("utf-8")))
         written.append(_write_bytes(folder / "tables" / f"{name}.parquet", _parquet(frame)))
     written.append(_write_bytes(folder / "workbook.xlsx", _workbook(frames, data)))
     title = programme or "Networks"
@@ -115,37 +117,43 @@ def _workbook(frames: dict, data: PackData) -> bytes:
     book = Workbook()
     summary = book.active
     summary.title = "summary"
-    summary.append(["Funder pack", "figures as of build " + data.build["build_id"]])
-    summary.append(["Disclosure control", data.rule.describe()])
-    summary.append(["Methodology", data.build["methodology_version"]])
-    summary.append([])
-    summary.append(["network_id", "network_name", "quarter", "quarter_months", "stage", "what would move it"])
+    _append(summary, ["Funder pack", "figures as of build " + data.build["build_id"]])
+    _append(summary, ["Disclosure control", data.rule.describe()])
+    _append(summary, ["Methodology", data.build["methodology_version"]])
+    _append(summary, [])
+    _append(summary, ["network_id", "network_name", "quarter", "quarter_months", "stage", "what would move it"])
     indicators = frames["quarter_indicators"]
     for network_id in sorted(data.selected):
         row = indicators[indicators["network_id"] == network_id].iloc[0]
         stage = data.stage_next.get(network_id, {})
-        summary.append([network_id, row["network_name"], row["quarter"], row["quarter_months"],
-                        stage.get("stage", ""), stage.get("next", "")])
+        _append(summary, [network_id, row["network_name"], row["quarter"], row["quarter_months"],
+                          stage.get("stage", ""), stage.get("next", "")])
     shown_columns = set()
     for name, frame in frames.items():
         sheet = book.create_sheet(name[:31])
-        sheet.append(list(frame.columns))
+        _append(sheet, list(frame.columns))
         shown_columns.update(frame.columns)
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for record in frame.itertuples(index=False):
-            sheet.append([None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else
-                          (float(v) if hasattr(v, "dtype") and "float" in str(v.dtype) else v) for v in record])
+            _append(sheet, [None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else
+                            (float(v) if hasattr(v, "dtype") and "float" in str(v.dtype) else v) for v in record])
     definitions = book.create_sheet("definitions")
-    definitions.append(["column", "meaning"])
+    _append(definitions, ["column", "meaning"])
     for column in sorted(shown_columns | {"network_id", "stage"}):
-        definitions.append([column, tables.DEFINITIONS.get(column, "")])
+        _append(definitions, [column, tables.DEFINITIONS.get(column, "")])
     fixed = datetime(2000, 1, 1)
     book.properties.created = fixed
     book.properties.modified = fixed
     buffer = io.BytesIO()
     book.save(buffer)
     return _fixed_zip(buffer.getvalue())
+
+
+def _append(sheet, row: list) -> None:
+    """A row with its text made inert: openpyxl takes a string starting with ``=`` as a formula, so
+    a network named =HYPERLINK(...) would become a live link in the funder's workbook."""
+    sheet.append(inert_row(row))
 
 
 def _fixed_zip(content: bytes) -> bytes:

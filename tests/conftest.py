@@ -92,6 +92,13 @@ def slack_export_zip() -> bytes:
     return buffer.getvalue()
 
 
+def meeting_key(raw_id: str) -> str:
+    """The keyed meeting id the warehouse holds for a delivery's meeting id, under TEST_KEY."""
+    from netpulse.ingest.identity import MemberHasher
+
+    return MemberHasher(TEST_KEY).opaque_id("meeting", raw_id)
+
+
 def write_networks(path: Path, *entries: dict) -> Path:
     import yaml
 

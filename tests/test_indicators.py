@@ -27,6 +27,7 @@ from tests.conftest import (
     SURVEY_HEADER,
     attendance_row,
     make_settings,
+    meeting_key,
     query,
     write_csv,
     write_networks,
@@ -120,7 +121,7 @@ def test_a_silent_network_keeps_zero_rows_up_to_the_latest_data(built):
 
 def test_rejoins_are_one_attendance_and_minutes_are_the_union_of_segments(built):
     rows = query(built, "select segments, minutes_attended from core.attendances "
-                 "where meeting_id = 'm1' order by segments desc")
+                 "where meeting_id = ? order by segments desc", [meeting_key("m1")])
     assert rows == [(2, 60.0), (1, 60.0)]
 
 
@@ -128,12 +129,13 @@ def test_an_alias_from_the_roster_is_the_same_member(built):
     members = query(built, "select count(*) from core.members where network_id = 'net'")[0][0]
     assert members == 4  # a (two addresses), b, c, d
     (april_members,) = query(built, "select count(distinct member_key) from core.attendances "
-                             "where meeting_id in ('m1', 'm3')")[0]
+                             "where meeting_id in (?, ?)", [meeting_key("m1"), meeting_key("m3")])[0]
     assert april_members == 2
 
 
 def test_a_meeting_is_dated_in_the_networks_time_zone(built):
-    assert query(built, "select local_date::varchar from core.meetings where meeting_id = 'm3'") == [("2026-04-01",)]
+    assert query(built, "select local_date::varchar from core.meetings where meeting_id = ?",
+                 [meeting_key("m3")]) == [("2026-04-01",)]
 
 
 def test_raw_emails_never_leave_the_raw_schema(built):

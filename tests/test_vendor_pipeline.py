@@ -17,7 +17,7 @@ import pytest
 from netpulse.admin.identities import decide, review_queue
 from netpulse.build.run import build
 from netpulse.ingest.loading import ingest
-from tests.conftest import ROSTER_HEADER, query, slack_export_zip, write_csv, write_networks
+from tests.conftest import ROSTER_HEADER, meeting_key, query, slack_export_zip, write_csv, write_networks
 
 FIXTURES = Path(__file__).parent / "fixtures" / "vendors"
 
@@ -167,7 +167,7 @@ def test_a_plain_zoom_export_is_one_meeting_named_by_its_file(settings, tmp_path
     assert outcome.status == "loaded", outcome.error
     build(settings)
     assert query(settings, "select meeting_id, meeting_title, attendances from core.meetings") == [
-        ("zoom-2025-03-12-qi-call", "2025-03-12 QI call", 4)]
+        (meeting_key("zoom-2025-03-12-qi-call"), "2025-03-12 QI call", 4)]
 
 
 def test_a_vendor_changing_its_columns_is_reported_by_name(settings):

@@ -35,12 +35,16 @@ def inert_row(values) -> list:
 
 def inert_frame(frame):
     """A pandas frame as it may be written to CSV or XLSX: its text cells and column names inert."""
+    import pandas as pd
+
     frame = frame.rename(columns=inert_cell)
-    text = [c for c in frame.columns if frame[c].dtype == object or str(frame[c].dtype).startswith("string")]
+    types = pd.api.types
+    text = [c for c in frame.columns if not (types.is_numeric_dtype(frame[c]) or types.is_bool_dtype(frame[c])
+                                             or types.is_datetime64_any_dtype(frame[c]))]
     if text:
         frame = frame.copy()
-        for column in text:
-            frame[column] = frame[column].map(inert_cell, na_action="ignore")
+        for column in text:  # object, string and category columns alike
+            frame[column] = frame[column].astype(object).map(inert_cell, na_action="ignore")
     return frame
 
 

@@ -66,6 +66,7 @@ def definitions_fingerprint(rule_sets, current, features, signs, date_bounds: st
         digest.update(data)
 
     add("methodology", METHODOLOGY_VERSION)
+    add("meeting ids", "keyed")  # rows loaded before meeting ids were keyed are re-keyed at load
     add("duckdb", duckdb.__version__)
     add("stage rules", repr(rule_sets))
     add("current stage rules", current.version)

@@ -255,6 +255,72 @@ def _describe_bad_values(text: pd.DataFrame, parsed: pd.DataFrame) -> pd.Series:
     return _join_problems(problems, text.index)
 
 
+# Roster columns that describe where and what a member works as: never who anyone is.
+DESCRIPTIVE_COLUMNS = ("organisation", "sector", "profession", "region")
+EMAIL_IN_TEXT = re.compile(r"[^@\s;,<>()]+@[^@\s;,<>()]+\.[a-z]{2,}", re.IGNORECASE)
+
+
+def header_holds_data(header: list[str] | None, names=()) -> str | None:
+    """Why a header row is data (an e-mail address, a member's name), or None when it is column names.
+
+    A file delivered without its header row has its first person where the column names should be;
+    the reason says so without quoting the cell, and the loader then stores no header at all.
+    """
+    if not header:
+        return None
+    known = {" ".join(_words(n)) for n in names if isinstance(n, str) and len(_words(n)) >= 2}
+    for position, cell in enumerate(header, 1):
+        cell = str(cell)
+        if EMAIL_IN_TEXT.search(cell):
+            what = "an e-mail address"
+        elif " ".join(_words(cell)) in known:
+            what = "the name of a person in the file"
+        else:
+            continue
+        return (f"the header row holds data, not column names: column {position} is {what} (not repeated here); "
+                "the file was probably exported without its header row: export it again with column names, "
+                "as the format in docs/analyst-guide.md lists them")
+    return None
+
+
+def _words(text: str) -> list[str]:
+    """Lower-case letter runs: "Patel's" and "PATEL," are the word of "Patel"."""
+    return re.findall(r"[^\W\d_]+", text.lower())
+
+
+def _people_in_descriptions(typed: pd.DataFrame) -> pd.Series:
+    """Per row, the descriptive cells that hold an e-mail address or a member's name.
+
+    The reason names the column, never the value (it is a person's). Names are the delivery's
+    own members' (the name column), of at least two words so that "Leeds" stays a place.
+    """
+    given = typed["name"] if "name" in typed.columns else pd.Series(dtype="string")
+    names = {" ".join(words) for words in map(_words, given.dropna().unique())
+             if len(words) >= 2 and sum(map(len, words)) >= 4}
+    longest = max((n.count(" ") + 1 for n in names), default=0)
+
+    def names_a_member(value: str) -> bool:
+        words = _words(value)
+        return any(" ".join(words[i:j]) in names
+                   for i in range(len(words)) for j in range(i + 2, min(i + longest, len(words)) + 1))
+
+    problems = []
+    for column in DESCRIPTIVE_COLUMNS:
+        if column not in typed.columns:
+            continue
+        text = typed[column].astype("string")
+        email = text.str.contains(EMAIL_IN_TEXT, na=False)
+        # Descriptions repeat (a few organisations over thousands of members): judge each once.
+        distinct = text.dropna().unique()
+        hits = {v for v in distinct if names_a_member(v)} if names else set()
+        named = text.isin(hits).fillna(False).astype(bool)
+        problems.append(pd.Series(f"{column} holds an e-mail address", index=text.index,
+                                  dtype="string").where(email))
+        problems.append(pd.Series(f"{column} holds the name of a member of this roster", index=text.index,
+                                  dtype="string").where(named & ~email))
+    return _join_problems(problems, typed.index)
+
+
 def _add_identity(typed: pd.DataFrame, frame: pd.DataFrame, source_system: str,
                   hasher: MemberHasher) -> None:
     """The vendor's identity of each row, hashed like e-mails, and who the row is about."""
@@ -349,6 +415,8 @@ def type_delivery(frame: pd.DataFrame, fmt: SourceFormat, timezone: str,
 
     answers = None
     if fmt.source == "attendance":
+        # Meeting ids are made from titles and file names by some exports: kept keyed, never as words.
+        typed["meeting_id"] = hasher.opaque_series("meeting", typed["meeting_id"])
         typed["role"] = _lower(typed["role"]).fillna("attendee")
         typed["status"] = _lower(typed["status"]).fillna("attended")
     elif fmt.source == "forum":
@@ -366,6 +434,7 @@ def type_delivery(frame: pd.DataFrame, fmt: SourceFormat, timezone: str,
         typed["patient_or_carer_text"] = _lower(typed["patient_or_carer"])
         typed["patient_or_carer"] = _parse_bool(typed["patient_or_carer"])
         typed["other_email_hashes"], typed["bad_other_emails"] = _other_emails(typed["other_emails"], hasher)
+        typed["people_in_descriptions"] = _people_in_descriptions(typed)
     return TypedDelivery(frame=typed, rows_in_file=rows_in_file, answers=answers, ignored_columns=extras)
 
 
@@ -400,7 +469,7 @@ def _other_emails(values: pd.Series, hasher: MemberHasher) -> tuple[pd.Series, p
         addresses = [normalise_email(a) for a in text.split(";")]
         addresses = [a for a in addresses if a]
         wrong = [a for a in addresses if not pattern.match(a)]
-        if wrong:
-            bad[index] = "other_emails='" + "; ".join(wrong) + "'"
+        if wrong:  # counted, not quoted: a near-address is still a person's
+            bad[index] = f"other_emails: {len(wrong)} of {len(addresses)} entries not an e-mail address"
         hashes[index] = [hasher.hash_one(a) for a in addresses if pattern.match(a)]
     return hashes, bad

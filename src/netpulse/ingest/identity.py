@@ -47,6 +47,21 @@ class MemberHasher:
             return None
         return hmac.new(self._key, email.encode(), hashlib.sha256).hexdigest()
 
+    def opaque_id(self, kind: str, text: str) -> str:
+        """A keyed id for an identifier made from free text (a meeting's title, a file's name).
+
+        Such ids can name a person ("1:1 Jane Doe", jane-doe.csv); the keyed hash keeps them
+        distinct and stable across deliveries without carrying the words into any table.
+        """
+        digest = hmac.new(self._key, f"{kind}:{text}".encode(), hashlib.sha256).hexdigest()
+        return f"{kind[0]}_{digest[:20]}"
+
+    def opaque_series(self, kind: str, values: pd.Series) -> pd.Series:
+        """opaque_id over a column, once per distinct value; missing stays missing."""
+        text = values.astype("string")
+        lookup = {value: self.opaque_id(kind, value) for value in text.dropna().unique()}
+        return text.map(lookup, na_action="ignore").astype("string")
+
     def hash_series(self, emails: pd.Series, *, normalised: bool = False) -> pd.Series:
         """Keyed hashes of a column of addresses (``normalised`` when already normalise_emails'd)."""
         # Exports repeat the same few thousand addresses across millions of rows:
@@ -69,3 +84,24 @@ def check_hash_key(con, key: str) -> None:
             "NETPULSE_HASH_KEY is not the key this warehouse was built with; loading with it "
             "would split every member into a new identity. Use the original key."
         )
+
+
+def key_meeting_ids(con, hasher: MemberHasher) -> None:
+    """Once per warehouse: replace meeting ids loaded before they were keyed (netpulse < 15) by keyed ids.
+
+    Deliveries loaded since are keyed as they are typed; the build's definitions fingerprint
+    changed with this, so every network is rebuilt from the keyed rows.
+    """
+    if con.execute("select 1 from meta.settings where name = 'meeting_ids'").fetchone():
+        return
+    con.execute("begin")
+    ids = [row[0] for row in con.execute(
+        "select distinct meeting_id from raw.attendance where meeting_id is not null").fetchall()]
+    if ids:
+        keys = pd.DataFrame({"old": ids, "new": [hasher.opaque_id("meeting", i) for i in ids]})
+        con.register("netpulse_meeting_keys", keys)
+        con.execute("update raw.attendance set meeting_id = k.new from netpulse_meeting_keys k "
+                    "where raw.attendance.meeting_id = k.old")
+        con.unregister("netpulse_meeting_keys")
+    con.execute("insert into meta.settings values ('meeting_ids', 'keyed')")
+    con.execute("commit")

@@ -32,8 +32,15 @@ from netpulse.config.networks import (
 )
 from netpulse.config.settings import InputLimits, Settings
 from netpulse.errors import DeliveryRejected, UnknownNetwork
-from netpulse.ingest.formats import DateBounds, read_rows, tidy_cells, type_delivery, vendor_frame
-from netpulse.ingest.identity import MemberHasher, check_hash_key
+from netpulse.ingest.formats import (
+    DateBounds,
+    header_holds_data,
+    read_rows,
+    tidy_cells,
+    type_delivery,
+    vendor_frame,
+)
+from netpulse.ingest.identity import MemberHasher, check_hash_key, key_meeting_ids
 from netpulse.ingest.landing import LandingFile, find_landing_files
 from netpulse.ingest.sources import FORMATS, FORMATS_BY_SOURCE, GENERIC, REGISTRY, SOURCES
 from netpulse.ingest.vendors import ParseOptions
@@ -248,6 +255,7 @@ def ingest(settings: Settings, *, sources: tuple[str, ...] = SOURCES,
     failed_validations: list[tuple[ValidationReport, str, str]] = []
     with open_warehouse(settings) as con:
         check_hash_key(con, settings.require_hash_key())
+        key_meeting_ids(con, hasher)
         networks = resolve_networks(settings, con, found)
         new = list(_new_files(con, found, retry_quarantined))
         progress = Progress("files", len(new), rate_unit="rows")
@@ -387,7 +395,27 @@ def _read(delivery: _Delivery) -> bool:
         _quarantine(delivery, str(exc))
     except Exception as exc:  # a parser bug must not block every later file, run after run
         _internal_error(delivery, exc)
+    _refuse_a_header_of_data(delivery)
     return True
+
+
+def _refuse_a_header_of_data(delivery: _Delivery) -> None:
+    """A header row holding a person quarantines the file, and no header is stored (issue 15)."""
+    problem = header_holds_data(delivery.source_columns, _names_in(delivery))
+    if problem is not None:
+        delivery.source_columns = None
+        delivery.columns = None
+        _quarantine(delivery, problem)
+
+
+def _names_in(delivery: _Delivery) -> list[str]:
+    if delivery.frame is not None:
+        return [v for c in ("name", "display_name") if c in delivery.frame.columns
+                for v in delivery.frame[c].dropna().unique()]
+    if delivery.rows is not None and delivery.columns and "name" in delivery.columns:
+        at = delivery.columns.index("name")
+        return list({row[at] for row in delivery.rows if len(row) > at})
+    return []
 
 
 def _quarantine(delivery: _Delivery, reason: str) -> None:

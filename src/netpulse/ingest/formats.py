@@ -112,7 +112,11 @@ def read_rows(source: Path | bytes, fmt: SourceFormat) -> tuple[list[str], list[
             row.extend([""] * (width - len(row)))
     _reject_truncated(text, delimiter, width, len(rows) + 1)
     columns = [str(c).strip().lower() for c in header]
-    duplicated = sorted({c for c in columns if columns.count(c) > 1})
+    at = columns.index("name") if "name" in columns else None
+    problem = header_holds_data(header, {row[at] for row in rows} if at is not None else ())
+    if problem is not None:  # before anything quotes the header: it is a person's row
+        raise DeliveryRejected(problem)
+    duplicated = sorted({c or "(blank)" for c in columns if columns.count(c) > 1})
     if duplicated:
         raise DeliveryRejected(f"the header repeats the column(s) {', '.join(duplicated)}")
     missing = [c for c in fmt.required if c not in columns]

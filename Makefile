@@ -47,6 +47,7 @@ YEARS ?= 5
 bench: $(INSTALLED)
 	$(PY) bench/bench_pipeline.py --shapes $(SHAPES)
 	$(PY) bench/bench_indicators.py --members $(MEMBERS) --years $(YEARS)
+	$(PY) bench/bench_archives.py
 
 # A local Airflow 3 (standalone, loopback only) running this checkout's DAGs with the NETPULSE_*
 # settings of your shell; NETPULSE_HASH_KEY must be set. `make airflow-stop` stops what it started.

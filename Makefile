@@ -40,7 +40,7 @@ clean:
 # Figures, not assertions. SHAPES are the landing zones bench_pipeline.py times `netpulse run` on
 # (1M, 10M, small = 20 networks and 50,000 events, or a number of events such as 300k), e.g.
 # `make bench SHAPES=1M`; MEMBERS and YEARS size the one large network whose indicator-layer build
-# bench_indicators.py times.
+# bench_indicators.py times; bench_archives.py reports peak memory on honest and hostile archives.
 SHAPES ?= 1M 10M
 MEMBERS ?= 5000
 YEARS ?= 5
@@ -50,7 +50,7 @@ bench: $(INSTALLED)
 	$(PY) bench/bench_archives.py
 
 # A local Airflow 3 (standalone, loopback only) running this checkout's DAGs with the NETPULSE_*
-# settings of your shell; NETPULSE_HASH_KEY must be set. `make airflow-stop` stops what it started.
+# settings of your shell; NETPULSE_HASH_KEY_FILE (or NETPULSE_HASH_KEY) must be set. `make airflow-stop` stops what it started.
 AIRFLOW_LOCAL_HOME ?= var/airflow-local
 AIRFLOW_PORT ?= 8780
 airflow: $(INSTALLED)

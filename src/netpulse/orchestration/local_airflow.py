@@ -86,8 +86,9 @@ def start(home: Path = DEFAULT_HOME, port: int = DEFAULT_PORT, *, timeout: float
           unpause: tuple[str, ...] = UNPAUSED_DAGS) -> LocalAirflow:
     """Start standalone Airflow in its own process group; return once the DAGs are unpaused."""
     if not Settings.from_env().hash_key:
-        raise RuntimeError("NETPULSE_HASH_KEY is not set: the workers pseudonymise members with it; "
-                           "export it (kept out of version control) before make airflow")
+        raise RuntimeError("neither NETPULSE_HASH_KEY_FILE nor NETPULSE_HASH_KEY is set: the workers "
+                           "pseudonymise members with the key; point NETPULSE_HASH_KEY_FILE at a file "
+                           "readable by you only (docs/security.md) before make airflow")
     home.mkdir(parents=True, exist_ok=True)
     running = _recorded_group(home)
     if running is not None and group_members(running):

@@ -282,3 +282,14 @@ def test_archive_limits_are_documented():
                     "NETPULSE_ARCHIVE_MAX_RATIO", "NETPULSE_ARCHIVE_MAX_MEMBERS",
                     "NETPULSE_ALLOW_SYMLINKS_OUTSIDE_LANDING"):
         assert setting in security
+
+
+def test_a_file_over_the_delivery_size_limit_is_quarantined_unopened(zone, opened):
+    settings, _, _ = zone
+    settings = dataclasses.replace(settings, limits=InputLimits(max_file_bytes=50_000))
+    big = write_csv(settings.landing, "n", "attendance", "big.csv", ATTENDANCE_HEADER,
+                    [attendance_row(f"m{i}", "2026-01-15T10:00:00", f"p{i}@x.example") for i in range(600)])
+    result = outcomes(settings)
+    assert "NETPULSE_MAX_FILE_BYTES" in result["n/attendance/big.csv"].error
+    assert result["n/attendance/good.csv"].status == "loaded"
+    assert opened.count(str(big)) == 1  # hashed once (streamed), never read whole

@@ -129,3 +129,15 @@ def test_log_lines_and_the_terminal_get_no_control_characters(tmp_path, caplog):
     shown = [formatter.format(r) for r in caplog.records]
     assert any("quarantined" in line for line in shown)
     assert not any(re.search(r"[\x00-\x08\x0b-\x1f\x7f]", line) for line in shown)
+
+
+def test_a_file_name_cannot_forge_a_log_line(tmp_path, caplog):
+    from netpulse.cli import _TerminalFormatter
+
+    settings = make_settings(tmp_path)
+    write_csv(settings.landing, "n", "attendance", "x\nnetpulse: INFO: all files loaded.csv", ATTENDANCE_HEADER,
+              [attendance_row("m", "not a time", "a@x.example")])
+    with caplog.at_level(logging.WARNING):
+        ingest(settings)
+    shown = [_TerminalFormatter("%(message)s").format(r) for r in caplog.records if "quarantined" in r.getMessage()]
+    assert shown and all("\n" not in line for line in shown)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from netpulse.config.settings import DEMO_HASH_KEY, Settings, restrict_new_files
 from netpulse.errors import NetpulseError
-from netpulse.safe_text import terminal_text
+from netpulse.safe_text import terminal_text, terminal_value
 
 log = logging.getLogger("netpulse")
 
@@ -314,6 +314,10 @@ class _TerminalFormatter(logging.Formatter):
     terminal (an escape sequence in a file name would clear the screen or forge a line)."""
 
     def format(self, record: logging.LogRecord) -> str:
+        if isinstance(record.args, tuple) and record.args:
+            # A value (a file name) cannot break its line and print one that looks like netpulse's.
+            record = logging.makeLogRecord({**record.__dict__, "args": tuple(
+                terminal_value(a) if isinstance(a, str | os.PathLike) else a for a in record.args)})
         return terminal_text(super().format(record))
 
 

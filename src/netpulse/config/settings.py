@@ -114,6 +114,7 @@ class InputLimits:
     archive_max_member_bytes: int = 256 << 20  # one member, uncompressed
     archive_max_ratio: int = 200  # uncompressed / compressed size of a member (zip bombs)
     archive_max_members: int = 50_000
+    max_file_bytes: int = 1 << 30  # one landing file, as delivered (it is read into memory whole)
     earliest_date: str = "2000-01-01"  # a network may set its own (earliest_date: in the networks file)
     future_margin_days: int = 2  # after the delivery's arrival (clocks, time zones)
     # A symlink in the landing zone pointing outside it is refused unless this is set
@@ -129,6 +130,7 @@ class InputLimits:
                                           defaults.archive_max_member_bytes),
             archive_max_ratio=_int(env, "NETPULSE_ARCHIVE_MAX_RATIO", defaults.archive_max_ratio),
             archive_max_members=_int(env, "NETPULSE_ARCHIVE_MAX_MEMBERS", defaults.archive_max_members),
+            max_file_bytes=_int(env, "NETPULSE_MAX_FILE_BYTES", defaults.max_file_bytes),
             earliest_date=env.get("NETPULSE_EARLIEST_DATE") or defaults.earliest_date,
             future_margin_days=_int(env, "NETPULSE_FUTURE_MARGIN_DAYS", defaults.future_margin_days),
             allow_symlinks_outside=(env.get("NETPULSE_ALLOW_SYMLINKS_OUTSIDE_LANDING", "").strip().lower()

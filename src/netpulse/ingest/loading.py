@@ -370,6 +370,12 @@ def _read(delivery: _Delivery) -> bool:
     if landing_file.refusal is not None:
         _quarantine(delivery, landing_file.refusal)
         return True
+    if landing_file.size_bytes > delivery.limits.max_file_bytes:
+        _quarantine(delivery, f"the file was not opened: it is {landing_file.size_bytes:,} bytes, over the limit of "
+                              f"{delivery.limits.max_file_bytes:,} for one delivery (NETPULSE_MAX_FILE_BYTES), which "
+                              "keeps memory bounded: deliver it in parts (a month or a quarter each), or raise "
+                              "the limit if the machine has the memory")
+        return True
     try:
         content = landing_file.read_bytes()
     except OSError as exc:

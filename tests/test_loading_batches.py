@@ -85,7 +85,9 @@ def test_a_run_writes_one_page_of_every_delivery_and_gx_pages_only_for_failing_o
         assert f"net/attendance/good-{n}.csv" in page
     assert "net/attendance/bad.csv" in page and "quarantined" in page and "role" in page
     validations = list(settings.data_docs.rglob("validations/**/*.html"))
-    assert validations and all("bad.csv" in str(p) for p in validations)
+    (bad_id,) = query(settings, "select delivery_id from meta.deliveries where path like '%bad.csv'")[0]
+    # GX pages only for the failing delivery, named by id and hash (a file name can name a person).
+    assert [p.name.split(" · ")[0] for p in validations] == [f"delivery {bad_id}"]
     assert report.run_id.replace(":", "_") in (settings.data_docs / "index.html").read_text(encoding="utf-8") or \
         "deliveries" in (settings.data_docs / "index.html").read_text(encoding="utf-8")
 

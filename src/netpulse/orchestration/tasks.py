@@ -66,20 +66,21 @@ def find_new_deliveries() -> list[str]:
 
     from netpulse.config.settings import Settings
     from netpulse.ingest.landing import find_landing_files
+    from netpulse.store.snapshot import landing_fingerprint
 
     settings = Settings.from_env()
     known = _published_fingerprints(settings)
     new = [f.relative_path for f in find_landing_files(
                settings.landing, allow_symlinks_outside=settings.limits.allow_symlinks_outside)
-           if (f.relative_path, f.size_bytes, f.modified_at) not in known]
+           if landing_fingerprint(f.relative_path, f.size_bytes, f.modified_at) not in known]
     log.info("%d landing file(s) not in the published snapshot: %s", len(new), ", ".join(new[:50]) or "none")
     if not new:
         raise AirflowSkipException("every landing file is already in the warehouse")
     return new
 
 
-def _published_fingerprints(settings) -> set[tuple]:
-    """(path, size, mtime) of every delivery in the analysts' snapshot; empty if there is none."""
+def _published_fingerprints(settings) -> set[str]:
+    """The landing fingerprint (path, size, mtime) of every delivery in the analysts' snapshot."""
     import duckdb
 
     from netpulse.store.snapshot import snapshot_path
@@ -89,7 +90,7 @@ def _published_fingerprints(settings) -> set[tuple]:
         return set()
     try:
         with duckdb.connect(str(path), read_only=True) as con:
-            return set(con.execute("select path, size_bytes, modified_at from meta.deliveries").fetchall())
+            return {f for (f,) in con.execute("select landing_fingerprint from meta.deliveries").fetchall()}
     except duckdb.Error as exc:  # an older snapshot layout, or a damaged file: let the load judge
         log.warning("could not read %s (%s): treating every landing file as possibly new", path, exc)
         return set()

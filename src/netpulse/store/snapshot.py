@@ -21,10 +21,11 @@ mode 0640: readable by the analysts' group, not by every account on the machine.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import duckdb
@@ -48,6 +49,16 @@ LEFT_OUT_COLUMNS = {
     "meta.validation_results": {"unexpected_examples"},  # quotes the file's values
 }
 SNAPSHOT_MODE = 0o640
+# In place of meta.deliveries' path: what the Airflow watcher compares the landing zone with, as a
+# hash of path, size and modification time (microseconds), so the snapshot names no file and an
+# analyst cannot confirm a guessed file name without its exact size and time.
+LANDING_FINGERPRINT_SQL = "sha256(path || '|' || size_bytes::varchar || '|' || epoch_us(modified_at)::varchar)"
+
+
+def landing_fingerprint(path: str, size_bytes: int, modified_at: datetime) -> str:
+    """The snapshot's ``meta.deliveries.landing_fingerprint`` of a landing file (naive UTC mtime)."""
+    micros = (modified_at - datetime(1970, 1, 1)) // timedelta(microseconds=1)
+    return hashlib.sha256(f"{path}|{size_bytes}|{micros}".encode()).hexdigest()
 
 
 def snapshot_path(warehouse: Path) -> Path:
@@ -149,6 +160,8 @@ def _copy_tables(con: duckdb.DuckDBPyConnection) -> None:
     for schema, table in _snapshot_tables(con):
         left_out = LEFT_OUT_COLUMNS.get(f"{schema}.{table}", set())
         select = ", ".join(_identifier(c) for c in columns[(schema, table)] if c not in left_out)
+        if (schema, table) == ("meta", "deliveries"):
+            select += f", {LANDING_FINGERPRINT_SQL} as landing_fingerprint"
         statements.append(f"create table analyst_snapshot.{schema}.{table} as select {select} from {schema}.{table}")
     con.execute(";\n".join(statements))
 

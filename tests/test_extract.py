@@ -10,7 +10,8 @@ import pytest
 
 from netpulse.build.run import build
 from netpulse.ingest.loading import ingest
-from netpulse.outputs.extract import Suppression, load_suppression, stage_basis, write_quarter_extracts
+from netpulse.outputs.disclosure import Suppression, load_suppression
+from netpulse.outputs.extract import stage_basis, write_quarter_extracts
 from tests.conftest import ATTENDANCE_HEADER, attendance_row, write_csv, write_networks
 
 
@@ -18,14 +19,14 @@ from tests.conftest import ATTENDANCE_HEADER, attendance_row, write_csv, write_n
     (0, "0"), (1, "*"), (7, "*"), (8, "10"), (12, "10"), (13, "15"), (102, "100"),
 ])
 def test_counts_of_one_to_seven_are_suppressed_and_the_rest_rounded_to_five(value, shown):
-    assert Suppression().apply(value) == shown
+    assert Suppression().count_text("active_members", value) == shown
 
 
 def test_the_suppression_rule_is_configurable(tmp_path):
     config = tmp_path / "networks.yaml"
     config.write_text("suppression: {min_count: 10, round_to: 10}\nnetworks: []\n")
     rule = load_suppression(config)
-    assert (rule.apply(9), rule.apply(14), rule.apply(16)) == ("*", "10", "20")
+    assert [rule.count_text("attendances", v) for v in (9, 14, 16)] == ["*", "10", "20"]
 
 
 def test_each_network_gets_its_latest_complete_quarter_with_no_small_numbers(settings, tmp_path):
@@ -54,10 +55,10 @@ def test_each_network_gets_its_latest_complete_quarter_with_no_small_numbers(set
 
 
 @pytest.mark.parametrize("value, active, shown", [
-    (None, 30, ""), (float("nan"), 30, ""), (62.4, 30, "62"), (0.0, 30, "0"), (62.4, 7, "*"), (None, 3, ""),
+    (None, 30, ""), (float("nan"), 30, ""), (62.4, 30, "62"), (0.0, 30, "0"), (62.4, 7, "*"), (None, 3, "*"),
 ])
 def test_key_feature_scores_of_fewer_than_min_count_members_are_suppressed(value, active, shown):
-    assert Suppression().score(value, active) == shown
+    assert Suppression().score_text(value, active) == shown
 
 
 def test_the_extract_carries_the_key_features_and_warning_signs_of_the_quarter(settings, tmp_path):

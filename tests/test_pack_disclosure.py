@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from netpulse.measures.key_features import FEATURE_COLUMNS
+from netpulse.outputs.disclosure import EVENT_COUNTS, PEOPLE_COUNTS, Suppression, load_suppression
 from netpulse.outputs.pack.aggregates import programme_totals, publish_periods, quarter_table, trend_table
-from netpulse.outputs.pack.disclosure import EVENT_COUNTS, PEOPLE_COUNTS, Suppression, load_suppression
 from netpulse.outputs.pack.quarters import add_quarters
 
 EXAMPLES = 300  # one rule, one value: cheap

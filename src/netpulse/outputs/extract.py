@@ -1,68 +1,26 @@
 """Quarterly indicator extracts for funders: one CSV per network and quarter.
 
-Funders see aggregates only, with small numbers suppressed: counts from 1 to
-``min_count - 1`` are shown as ``*`` and the rest rounded to the nearest ``round_to``
-(the usual health-statistics rule: 1-7 suppressed, others rounded to 5). The stage is
-explained by the rule's thresholds, never by the period's own small counts.
+Funders see aggregates only, with small numbers suppressed by the rule the funder pack uses
+(netpulse.outputs.disclosure: one reading of the networks file's ``suppression:`` section). The
+stage is explained by the rule's thresholds, never by the period's own small counts.
 """
 
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import yaml
-
 from netpulse.config.settings import Settings
-from netpulse.errors import ConfigError, NetpulseError
+from netpulse.errors import NetpulseError
 from netpulse.measures.key_features import FEATURE_COLUMNS
 from netpulse.measures.stages import StageRules, current_rules, load_rule_sets, load_stage_rules
-from netpulse.outputs.pack.disclosure import EVENT_COUNTS
+from netpulse.outputs.disclosure import SCORE_BASE, load_suppression
 from netpulse.safe_text import inert_row
 from netpulse.store.warehouse import open_warehouse
 
 COUNT_COLUMNS = ("active_members", "new_members", "retained_members", "meetings_held",
                  "attendances", "forum_posts", "forum_replies", "survey_responses")
-SUPPRESSED = "*"
-# Counts of events (not of people): shown as they are, as in the funder pack
-# (netpulse.outputs.pack.disclosure.EVENT_COUNTS).
-
-
-@dataclass(frozen=True)
-class Suppression:
-    min_count: int = 8
-    round_to: int = 5
-
-    def score(self, value: float | None, active_members: int) -> str:
-        """A key-feature score, shown only when it describes at least min_count active members.
-
-        A score of a network with 1 to min_count - 1 active members says something about
-        identifiable people; blank means no evidence (NULL), never 0.
-        """
-        if value is None or value != value:  # NaN
-            return ""
-        if active_members < self.min_count:
-            return SUPPRESSED
-        return str(int(round(value)))
-
-    def apply(self, value: int) -> str:
-        if value == 0:
-            return "0"
-        if value < self.min_count:
-            return SUPPRESSED
-        return str(int(self.round_to * round(value / self.round_to)))
-
-
-def load_suppression(config: Path | None) -> Suppression:
-    if config is None or not config.exists():
-        return Suppression()
-    section = (yaml.safe_load(config.read_text(encoding="utf-8")) or {}).get("suppression") or {}
-    rule = Suppression(**{k: int(v) for k, v in section.items() if k in ("min_count", "round_to")})
-    if rule.min_count < 1 or rule.round_to < 1:
-        raise ConfigError(f"{config}: suppression min_count and round_to must be at least 1")
-    return rule
 
 
 def stage_basis(stage: str, grain: str, rules: StageRules | None = None, version: str | None = None,
@@ -143,14 +101,10 @@ def write_quarter_extracts(settings: Settings, *, as_of: date, build_id: str | N
             "stage_basis": stage_basis(row["stage"], "quarter", rules, row["stage_rules_version"], rule_sets),
             "stage_set_by_hand": next_stage[1],
             "next_stage_basis": next_stage[0],
-            # Meetings and forum posts count events, not people: shown as they are (issue 9).
-            **{c: (str(int(row[c])) if c in EVENT_COUNTS else suppression.apply(int(row[c]))) for c in COUNT_COLUMNS},
-            **{c: suppression.score(row.get(c), int(row["active_members"])) for c in FEATURE_COLUMNS},
+            **{c: suppression.count_text(c, row[c]) for c in COUNT_COLUMNS},
+            **{c: suppression.score_text(row.get(c), row[SCORE_BASE]) for c in FEATURE_COLUMNS},
             "warning_signs": signs.get((row["network_id"], f"{row['period_start']:%Y-%m-%d}"), ""),
-            "suppression": (f"counts of people 1-{suppression.min_count - 1} shown as {SUPPRESSED}, "
-                            f"others rounded to {suppression.round_to}; key-feature scores (0-100, blank = "
-                            f"no evidence) shown as {SUPPRESSED} below {suppression.min_count} active members; "
-                            "meetings and forum posts (events, not people) shown as they are"),
+            "suppression": suppression.describe(),
             "methodology_version": row["methodology_version"],
             "stage_rules_version": row["stage_rules_version"],
             "key_features_version": row.get("key_features_version"),

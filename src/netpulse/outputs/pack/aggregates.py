@@ -19,8 +19,8 @@ from netpulse.errors import NetpulseError
 from netpulse.measures.key_features import FEATURE_COLUMNS
 from netpulse.measures.stages import load_rule_sets
 from netpulse.measures.warning_signs import load_warning_signs
+from netpulse.outputs.disclosure import EVENT_COUNTS, PEOPLE_COUNTS, SCORE_BASE, Suppression, total
 from netpulse.outputs.extract import stage_basis
-from netpulse.outputs.pack.disclosure import EVENT_COUNTS, PEOPLE_COUNTS, SCORE_BASE, Suppression, total
 from netpulse.outputs.pack.quarters import add_quarters, latest_complete, parse_quarter, quarter_label, quarter_months
 
 COUNTS = (*PEOPLE_COUNTS[:3], "meetings_held", "attendances", "forum_posts", "forum_replies", "survey_responses")

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pandas as pd
 
 from netpulse.measures.key_features import FEATURE_COLUMNS
+from netpulse.outputs.disclosure import SUPPRESSED
 from netpulse.outputs.pack.aggregates import COUNTS, METRICS, PackData, programme_totals, quarter_table, trend_table
-from netpulse.outputs.pack.disclosure import SUPPRESSED
 from netpulse.outputs.pack.quarters import quarter_label, quarter_months
 
 FEATURE_NAMES = {

@@ -27,9 +27,9 @@ from openpyxl.styles import Font
 
 from netpulse import METHODOLOGY_VERSION
 from netpulse.config.settings import Settings
+from netpulse.outputs.disclosure import load_suppression
 from netpulse.outputs.pack import charts, report, tables
 from netpulse.outputs.pack.aggregates import PackData, read_pack_data
-from netpulse.outputs.pack.disclosure import load_suppression
 from netpulse.safe_text import inert_frame, inert_row
 from netpulse.store.warehouse import open_warehouse
 

@@ -1,5 +1,8 @@
 """Disclosure control for everything a funder sees: aggregates only, small numbers hidden.
 
+The one rule of the CSV extracts and the funder pack, read once from the networks file's
+``suppression:`` section (``load_suppression``): anything a funder sees later uses it too.
+
 Three kinds of figure, three rules (docs/methodology.md, "Disclosure control"):
 
 - counts of **people** (active, new, retained members, attendances, survey responses...): 0 is
@@ -76,6 +79,21 @@ class Suppression:
         if int(base_count) < self.min_count:
             return None
         return float(round(float(value)))
+
+    def count_text(self, column: str, value) -> str:
+        """A count as a funder's CSV shows it: the published number, ``*`` hidden, blank unknown."""
+        if value is None or _is_nan(value):
+            return ""
+        published = self.count(column, value)
+        return SUPPRESSED if published is None else str(published)
+
+    def score_text(self, value, base_count) -> str:
+        """A score as a funder's CSV shows it: ``*`` whenever its base is hidden (with or without
+        evidence, as in the pack), else the published score, blank for no evidence."""
+        if self.hidden(SCORE_BASE, base_count):
+            return SUPPRESSED
+        published = self.score(value, base_count)
+        return "" if published is None else str(int(published))
 
     def describe(self) -> str:
         events = "shown as they are" if self.events == "show" else "treated as counts of people"

@@ -9,10 +9,10 @@ from datetime import datetime
 import pandas as pd
 import pytest
 
+from netpulse.config.sources import FORMATS
 from netpulse.errors import DeliveryRejected
 from netpulse.ingest.formats import parse_timestamps, read_delivery, type_delivery
 from netpulse.ingest.identity import MemberHasher, normalise_email
-from netpulse.ingest.sources import FORMATS
 from tests.conftest import ATTENDANCE_HEADER, ROSTER_HEADER, SURVEY_HEADER, write_csv
 
 

@@ -9,10 +9,10 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from netpulse.config.sources import FORMATS
 from netpulse.errors import DeliveryRejected
 from netpulse.ingest.formats import read_delivery, type_delivery
 from netpulse.ingest.identity import MemberHasher
-from netpulse.ingest.sources import FORMATS
 from tests.conftest import ATTENDANCE_HEADER
 
 GOOD = ("\n".join([

@@ -61,9 +61,9 @@ def test_failures_in_a_batch_give_the_same_reasons_as_one_file_alone(settings):
     outcomes = {o.path.split("/")[-1]: o for o in ingest(settings).outcomes}
     assert outcomes["a-good.csv"].status == "loaded"
     # The same file validated alone, as the loader did file by file before batches.
+    from netpulse.config.sources import FORMATS
     from netpulse.ingest.formats import read_delivery, type_delivery
     from netpulse.ingest.identity import MemberHasher
-    from netpulse.ingest.sources import FORMATS
 
     fmt = FORMATS["survey"]
     alone = validate_frame("survey", type_delivery(read_delivery(bad, fmt), fmt, "Europe/London",

@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 
 from netpulse.config.settings import project_path
+from netpulse.config.sources import FORMATS
 from netpulse.errors import ConfigError
 from netpulse.ingest.formats import read_delivery, type_delivery
 from netpulse.ingest.identity import MemberHasher
-from netpulse.ingest.sources import FORMATS
 from netpulse.quality import validation
 from netpulse.quality.validation import load_suite, suite_names, validate_frame
 from tests.conftest import ATTENDANCE_HEADER, FORUM_HEADER, ROSTER_HEADER, SURVEY_HEADER, write_csv

@@ -20,9 +20,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from netpulse.config.sources import FORMATS
 from netpulse.errors import DeliveryRejected
 from netpulse.ingest.formats import read_delivery
-from netpulse.ingest.sources import FORMATS
 from netpulse.ingest.vendors import ParseOptions, signin, teams, zoom
 
 FIXTURES = Path(__file__).parent / "fixtures" / "vendors"

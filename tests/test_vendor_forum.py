@@ -18,10 +18,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from netpulse.config.sources import FORMATS
 from netpulse.errors import DeliveryRejected
 from netpulse.ingest.formats import read_delivery, type_delivery, vendor_frame
 from netpulse.ingest.identity import MemberHasher
-from netpulse.ingest.sources import FORMATS
 from netpulse.ingest.vendors import ParseOptions, discourse, slack
 
 FIXTURES = Path(__file__).parent / "fixtures" / "vendors"

@@ -23,10 +23,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from netpulse.config.instruments import default_instrument, instrument_from_dict, load_instrument
+from netpulse.config.sources import FORMATS
 from netpulse.errors import DeliveryRejected
 from netpulse.ingest.formats import parse_timestamps, read_delivery, type_delivery, vendor_frame
 from netpulse.ingest.identity import MemberHasher
-from netpulse.ingest.sources import FORMATS
 from netpulse.ingest.vendors import ParseOptions, msforms, qualtrics
 
 FIXTURES = Path(__file__).parent / "fixtures" / "vendors" / "qualtrics"

@@ -9,12 +9,10 @@ from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import pandas as pd
 import yaml
 
+from netpulse.config.sources import FORMAT_SUFFIXES, SOURCES
 from netpulse.errors import ConfigError
-from netpulse.ingest.sources import FORMAT_SUFFIXES, SOURCES
-from netpulse.store.warehouse import registered
 
 log = logging.getLogger(__name__)
 
@@ -151,41 +149,3 @@ def default_network(network_id: str) -> Network:
         network_id, DEFAULT_TIMEZONE, DEFAULT_QUARTER_START_MONTH,
     )
     return Network(network_id=network_id, name=network_id, configured=False)
-
-
-def stored_networks(con) -> dict[str, Network]:
-    """The networks recorded in the warehouse (meta.networks)."""
-    rows = con.execute(
-        "select network_id, name, type, programme, started_on, timezone, quarter_start_month, configured, "
-        "coalesce(priority_themes, []), earliest_date from meta.networks"
-    ).fetchall()
-    return {r[0]: Network(*r[:8], priority_themes=tuple(r[8]), earliest_date=r[9]) for r in rows}
-
-
-def store_networks(con, networks: list[Network], stored: dict[str, Network]) -> None:
-    """Record networks that are new or changed, in one statement.
-
-    ``stored`` is what :func:`stored_networks` read. Unchanged networks are not written: an
-    upsert costs ~40 ms a row, most of a run with nothing new on 200 networks.
-    """
-    changed = [n for n in networks if stored.get(n.network_id) != n]
-    if not changed:
-        return
-    rows = pd.DataFrame([{
-        "network_id": n.network_id, "name": n.name, "type": n.type, "programme": n.programme,
-        "started_on": n.started_on, "timezone": n.timezone, "quarter_start_month": n.quarter_start_month,
-        "configured": n.configured, "priority_themes": list(n.priority_themes),
-        "earliest_date": n.earliest_date,
-    } for n in changed])
-    with registered(con, "network_rows", rows):
-        con.execute(
-            """
-            insert or replace into meta.networks by name
-            select network_id::varchar as network_id, name::varchar as name, type::varchar as type,
-                programme::varchar as programme, started_on::date as started_on, timezone::varchar as timezone,
-                quarter_start_month::integer as quarter_start_month, configured::boolean as configured,
-                priority_themes::varchar[] as priority_themes, earliest_date::date as earliest_date,
-                now()::timestamp as updated_at
-            from network_rows
-            """
-        )

@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from netpulse.config.sources import SourceFormat
 from netpulse.errors import DeliveryRejected
 from netpulse.ingest.identity import MemberHasher, normalise_email, normalise_emails
-from netpulse.ingest.sources import SourceFormat
 from netpulse.ingest.vendors import IDENTITY_COLUMNS
 from netpulse.ingest.vendors.common import decode_text, sniff_delimiter
 

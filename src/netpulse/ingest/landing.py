@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from netpulse.config.networks import NETWORK_ID_PATTERN
-from netpulse.ingest.sources import FORMAT_SUFFIXES, GENERIC, SOURCES
+from netpulse.config.sources import FORMAT_SUFFIXES, GENERIC, SOURCES
 
 log = logging.getLogger(__name__)
 

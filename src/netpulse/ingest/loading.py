@@ -27,10 +27,9 @@ from netpulse.config.networks import (
     default_network,
     earliest_date_setting,
     load_networks,
-    store_networks,
-    stored_networks,
 )
 from netpulse.config.settings import InputLimits, Settings
+from netpulse.config.sources import FORMATS, FORMATS_BY_SOURCE, GENERIC, REGISTRY, SOURCES
 from netpulse.errors import DeliveryRejected, UnknownNetwork
 from netpulse.ingest.formats import (
     DateBounds,
@@ -42,7 +41,7 @@ from netpulse.ingest.formats import (
 )
 from netpulse.ingest.identity import MemberHasher, check_hash_key, key_meeting_ids
 from netpulse.ingest.landing import LandingFile, find_landing_files
-from netpulse.ingest.sources import FORMATS, FORMATS_BY_SOURCE, GENERIC, REGISTRY, SOURCES
+from netpulse.ingest.network_records import store_networks, stored_networks
 from netpulse.ingest.vendors import ParseOptions
 from netpulse.progress import Progress
 from netpulse.quality.validation import (

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from netpulse.config.sources import FORMATS
 from netpulse.errors import DeliveryRejected
-from netpulse.ingest.sources import FORMATS
 from netpulse.ingest.vendors import IDENTITY_COLUMNS
 from netpulse.ingest.vendors.common import read_table
 

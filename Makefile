@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: setup demo test bench clean calibrate airflow airflow-stop browsers
+.PHONY: setup demo test test-fast bench clean calibrate airflow airflow-stop browsers
 
 setup: $(INSTALLED)
 
@@ -19,6 +19,11 @@ demo: $(INSTALLED)
 
 test: $(INSTALLED) browsers
 	$(PY) -m pytest -q
+
+# The edit loop: the unit tier and a few smoke tests across the seams (tests/conftest.py, TIERS and
+# SMOKE), Hypothesis trying fewer examples; no system package needed. `make test` stays the full suite.
+test-fast: $(INSTALLED)
+	$(PY) -m pytest -q -m "unit or smoke" --hypothesis-profile=fast
 
 # Each network's stage over time under every stage-rules version (docs/methodology.md, "Calibration"),
 # e.g. `make calibrate ARGS="--landing var/demo/landing --rules my/stage-rules-4.yaml"`.

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import atexit
-import csv
 import os
 import shutil
 import tempfile
 from pathlib import Path
 
-import duckdb
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -26,27 +24,7 @@ for _name in [k for k in os.environ if k.startswith("NETPULSE_")]:
     del os.environ[_name]  # tests never pick up a developer's real settings
 
 from netpulse.config.settings import Settings  # noqa: E402
-
-TEST_KEY = "test-key-only-for-tests"
-
-ATTENDANCE_HEADER = ["meeting_id", "meeting_title", "meeting_start", "meeting_end", "email", "name",
-                     "joined_at", "left_at", "role", "status"]
-FORUM_HEADER = ["post_id", "topic_id", "reply_to_post_id", "email", "name", "created_at", "kind"]
-SURVEY_HEADER = ["response_id", "instrument", "submitted_at", "email", "finished"]
-ROSTER_HEADER = ["email", "name", "organisation", "sector", "profession", "region", "patient_or_carer",
-                 "joined_on", "left_on", "other_emails"]
-
-
-def make_settings(root: Path, **overrides) -> Settings:
-    """Settings for a test warehouse under ``root``, independent of the environment."""
-    (root / "landing").mkdir(parents=True, exist_ok=True)
-    values = dict(
-        home=root / "home", landing=root / "landing", warehouse=root / "warehouse.duckdb",
-        network_config=None, extracts=root / "extracts", data_docs=root / "data_docs",
-        hash_key=TEST_KEY, lock_attempts=2, lock_wait_seconds=0.05,
-    )
-    values.update(overrides)
-    return Settings(**values)
+from tests.helpers import TEST_KEY  # noqa: E402,F401
 
 
 @pytest.fixture
@@ -68,73 +46,59 @@ def settings(tmp_path: Path, monkeypatch) -> Settings:
     return Settings.from_env()
 
 
-def write_csv(landing: Path, network: str, source: str, name: str, header: list[str],
-              rows: list[list]) -> Path:
-    path = landing / network / source / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
 
 
-def slack_export_zip() -> bytes:
-    """The Slack fixture export folder zipped, as Slack delivers it."""
-    import io
-    import zipfile
-
-    folder = REPO / "tests" / "fixtures" / "vendors" / "slack" / "export"
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(folder.rglob("*.json")):
-            archive.writestr(path.relative_to(folder).as_posix(), path.read_bytes())
-    return buffer.getvalue()
-
-
-def meeting_key(raw_id: str) -> str:
-    """The keyed meeting id the warehouse holds for a delivery's meeting id, under TEST_KEY."""
-    from netpulse.ingest.identity import MemberHasher
-
-    return MemberHasher(TEST_KEY).opaque_id("meeting", raw_id)
-
-
-def write_networks(path: Path, *entries: dict) -> Path:
-    import yaml
-
-    path.write_text(yaml.safe_dump({"networks": list(entries)}, sort_keys=False), encoding="utf-8")
-    return path
-
-
-class Warehouse:
-    """The built warehouse, read through one read-only connection for the whole module."""
-
-    def __init__(self, settings):
-        self.settings = settings
-        self.con = duckdb.connect(str(settings.warehouse), read_only=True)
-
-    def query(self, sql: str, params: list | None = None) -> list[tuple]:
-        return self.con.execute(sql, params or []).fetchall()
-
-    def close(self) -> None:
-        self.con.close()
+# --- Tiers ---------------------------------------------------------------------------------------
+# Every test module has one tier (a marker), so a lane can pick them: `make test-fast` runs the unit
+# tier and the smoke tests below; `make test` runs everything. A module missing here stops the run.
+#   unit       no warehouse file: parsers, typing, measures, rules, suites, layering
+#   warehouse  loads and builds a real DuckDB warehouse in-process
+#   airflow    DAGs parsed by a DagBag and run with dag.test(), or the real scheduler
+#   system     the installed command, the wheel, Chromium, PDFs, a whole hostile run
+TIERS = {
+    "unit": ("formats", "generic_properties", "graph_measures", "key_features", "layers", "pack_disclosure",
+             "safe_text", "stage_versions", "stages", "validation", "vendor_attendance", "vendor_forum",
+             "vendor_survey", "warning_signs", "instruments", "demo_data", "interactions_plan", "notify",
+             "watch"),
+    "warehouse": ("build", "diffusion", "disclosure_shared", "docs", "erasure", "extract", "functions_and_roles",
+                  "graph_decay", "incremental_build", "incremental_property", "indicators", "loading",
+                  "loading_batches", "participation", "snapshot", "stage_backfill", "stage_rules_v3", "structure",
+                  "survey_features", "trust_dates", "trust_fields", "trust_files", "trust_outputs", "trust_sql",
+                  "vendor_pipeline"),
+    "airflow": ("dags", "scheduler", "vendor_corpus"),
+    "system": ("cli", "demo", "demo_landing", "pack", "packaging", "trust_scan", "build_imports", "lint"),
+}
+# A few tests across the seams, for the fast lane: a load with a quarantined file, a build, the
+# analysts' sandbox, the funders' extract, the DAG files.
+SMOKE = (
+    "test_loading.py::test_a_bad_file_is_quarantined_with_line_numbers_and_the_good_one_still_loads",
+    "test_extract.py::test_each_network_gets_its_latest_complete_quarter_with_no_small_numbers",
+    "test_trust_fields.py::test_meeting_ids_made_of_titles_and_file_names_are_keyed_everywhere",
+    "test_trust_sql.py::test_the_snapshot_holds_no_path_and_nothing_taken_from_a_file",
+    "test_dags.py::test_dag_files_import_without_errors",
+)
+_TIER_OF = {f"test_{module}": tier for tier, modules in TIERS.items() for module in modules}
 
 
-def query(settings: Settings, sql: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(settings.warehouse), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by these markers
+def pytest_collection_modifyitems(config, items):
+    found = set()
+    for item in items:
+        module = item.path.stem
+        if module not in _TIER_OF:
+            raise pytest.UsageError(f"{item.path.name} has no tier: add it to TIERS in tests/conftest.py")
+        item.add_marker(getattr(pytest.mark, _TIER_OF[module]))
+        name = f"{item.path.name}::{item.originalname}"
+        if name in SMOKE:
+            item.add_marker(pytest.mark.smoke)
+            found.add(name)
+    collected = {item.path.name for item in items}
+    missing = [s for s in SMOKE if s.split("::")[0] in collected and s not in found]
+    if missing:
+        raise pytest.UsageError(f"smoke tests not found (renamed?): {', '.join(missing)}")
 
 
-def attendance_row(meeting: str, start: str, email: str, joined: str | None = None,
-                   left: str | None = None, *, end: str | None = None, role: str = "",
-                   status: str = "") -> list:
-    """A join segment; by default the member attends the whole hour-long meeting."""
-    end = end or start.replace("T10:", "T11:")
-    if status != "registered":
-        joined = joined or start
-        left = left or end
-    return [meeting, f"Meeting {meeting}", start, end, email, email.split("@")[0].title(),
-            joined or "", left or "", role, status]
+# Hypothesis: the full suite keeps each test's own examples; the fast lane tries fewer.
+from hypothesis import settings as _hypothesis  # noqa: E402
+
+_hypothesis.register_profile("fast", max_examples=15, deadline=None)

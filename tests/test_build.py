@@ -9,7 +9,7 @@ import pytest
 from netpulse.build.run import build
 from netpulse.config.settings import project_dir
 from netpulse.ingest.loading import ingest
-from tests.conftest import ATTENDANCE_HEADER, attendance_row, query, write_csv
+from tests.helpers import ATTENDANCE_HEADER, attendance_row, query, write_csv
 
 
 def test_a_build_on_an_empty_warehouse_succeeds_with_no_periods(settings):

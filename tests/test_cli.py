@@ -9,7 +9,7 @@ import sys
 import duckdb
 import pytest
 
-from tests.conftest import ATTENDANCE_HEADER, attendance_row, query, write_csv
+from tests.helpers import ATTENDANCE_HEADER, attendance_row, query, write_csv
 
 
 def netpulse(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:

@@ -19,7 +19,7 @@ from netpulse.orchestration.dag_runs import (
     run_dag,
 )
 from netpulse.orchestration.tasks import LANDING_ASSET_URI, RAW_ASSET_URI
-from tests.conftest import ATTENDANCE_HEADER, FORUM_HEADER, attendance_row, query, write_csv
+from tests.helpers import ATTENDANCE_HEADER, FORUM_HEADER, attendance_row, query, write_csv
 
 # Task ids and their downstream task ids: a change here is a rewiring, made on purpose.
 EXPECTED_STRUCTURE = {
@@ -37,7 +37,7 @@ WAREHOUSE_WRITERS = {(INGEST_DAG_ID, "load_new_files"), (BUILD_DAG_ID, "build_in
 
 @pytest.fixture(scope="module")
 def dags(tmp_path_factory):
-    from tests.conftest import make_settings
+    from tests.helpers import make_settings
 
     settings = make_settings(tmp_path_factory.mktemp("airflow"))
     prepare_airflow(settings)

@@ -6,7 +6,7 @@ import os
 from unittest.mock import patch
 
 from netpulse.cli import main
-from tests.conftest import query
+from tests.helpers import query
 
 
 def test_the_demo_tells_the_four_trajectories_apart(settings, tmp_path, capsys):

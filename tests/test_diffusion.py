@@ -16,7 +16,7 @@ import yaml
 from netpulse.build.run import build
 from netpulse.config.settings import project_path
 from netpulse.ingest.loading import ingest
-from tests.conftest import FORUM_HEADER, make_settings, query, write_csv
+from tests.helpers import FORUM_HEADER, make_settings, query, write_csv
 
 POSTS = [
     ["p1", "", "", "a@x.example", "A", "2026-01-10T09:00:00", "topic"],

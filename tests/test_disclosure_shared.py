@@ -17,7 +17,7 @@ from netpulse.ingest.loading import ingest
 from netpulse.measures.key_features import FEATURE_COLUMNS
 from netpulse.outputs.extract import COUNT_COLUMNS, write_quarter_extracts
 from netpulse.outputs.pack.write import write_pack
-from tests.conftest import ATTENDANCE_HEADER, attendance_row, make_settings, write_csv
+from tests.helpers import ATTENDANCE_HEADER, attendance_row, make_settings, write_csv
 
 PROGRAMME = "Shared rule"
 

@@ -15,7 +15,7 @@ from netpulse.build.run import build
 from netpulse.ingest.loading import ingest
 from netpulse.measures.key_features import load_key_features
 from netpulse.measures.warning_signs import load_warning_signs
-from tests.conftest import (
+from tests.helpers import (
     ATTENDANCE_HEADER,
     FORUM_HEADER,
     REPO,

@@ -19,7 +19,7 @@ from netpulse.cli import main
 from netpulse.errors import NetpulseError
 from netpulse.ingest.identity import MemberHasher
 from netpulse.ingest.loading import ingest
-from tests.conftest import (
+from tests.helpers import (
     ATTENDANCE_HEADER,
     FORUM_HEADER,
     ROSTER_HEADER,

@@ -12,7 +12,7 @@ from netpulse.build.run import build
 from netpulse.ingest.loading import ingest
 from netpulse.outputs.disclosure import Suppression, load_suppression
 from netpulse.outputs.extract import stage_basis, write_quarter_extracts
-from tests.conftest import ATTENDANCE_HEADER, attendance_row, write_csv, write_networks
+from tests.helpers import ATTENDANCE_HEADER, attendance_row, write_csv, write_networks
 
 
 @pytest.mark.parametrize("value, shown", [
@@ -82,7 +82,7 @@ def test_the_extract_carries_the_key_features_and_warning_signs_of_the_quarter(s
 
 
 def test_an_extract_from_an_earlier_build_is_reproduced_after_late_data(settings, tmp_path):
-    from tests.conftest import query
+    from tests.helpers import query
 
     settings = dataclasses.replace(settings, network_config=write_networks(tmp_path / "n.yaml", {"id": "net"}))
     rows = [attendance_row("m1", "2026-02-10T10:00:00", f"m{i}@x.example") for i in range(12)]

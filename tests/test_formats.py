@@ -13,7 +13,7 @@ from netpulse.config.sources import FORMATS
 from netpulse.errors import DeliveryRejected
 from netpulse.ingest.formats import parse_timestamps, read_delivery, type_delivery
 from netpulse.ingest.identity import MemberHasher, normalise_email
-from tests.conftest import ATTENDANCE_HEADER, ROSTER_HEADER, SURVEY_HEADER, write_csv
+from tests.helpers import ATTENDANCE_HEADER, ROSTER_HEADER, SURVEY_HEADER, write_csv
 
 
 @pytest.mark.parametrize("text, expected_utc", [

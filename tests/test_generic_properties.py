@@ -13,7 +13,7 @@ from netpulse.config.sources import FORMATS
 from netpulse.errors import DeliveryRejected
 from netpulse.ingest.formats import read_delivery, type_delivery
 from netpulse.ingest.identity import MemberHasher
-from tests.conftest import ATTENDANCE_HEADER
+from tests.helpers import ATTENDANCE_HEADER
 
 GOOD = ("\n".join([
     ",".join(ATTENDANCE_HEADER),

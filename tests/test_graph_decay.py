@@ -15,7 +15,7 @@ import yaml
 from netpulse.build.run import build
 from netpulse.config.settings import project_path
 from netpulse.ingest.loading import ingest
-from tests.conftest import ATTENDANCE_HEADER, FORUM_HEADER, attendance_row, make_settings, query, write_csv
+from tests.helpers import ATTENDANCE_HEADER, FORUM_HEADER, attendance_row, make_settings, query, write_csv
 
 
 def landing(settings) -> None:

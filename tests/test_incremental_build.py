@@ -17,7 +17,7 @@ from netpulse.build.run import build
 from netpulse.config.settings import project_dir
 from netpulse.ingest.loading import ingest
 from netpulse.outputs.extract import write_quarter_extracts
-from tests.conftest import ATTENDANCE_HEADER, attendance_row, make_settings, query, write_csv
+from tests.helpers import ATTENDANCE_HEADER, attendance_row, make_settings, query, write_csv
 
 NETWORKS = ("east", "north", "west")
 

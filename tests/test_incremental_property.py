@@ -36,7 +36,7 @@ from netpulse.build.run import HISTORY_TABLES, build
 from netpulse.ingest.loading import ingest
 from netpulse.measures.stages import rules_folder
 from netpulse.quality.validation import ValidationReport
-from tests.conftest import ATTENDANCE_HEADER, FORUM_HEADER, ROSTER_HEADER, SURVEY_HEADER, make_settings
+from tests.helpers import ATTENDANCE_HEADER, FORUM_HEADER, ROSTER_HEADER, SURVEY_HEADER, make_settings
 
 MONTHS = [f"2026-{m:02d}" for m in range(1, 7)]
 MEMBERS = 7  # per network; p{j}@{network}.example

@@ -20,7 +20,7 @@ from netpulse.ingest.loading import ingest
 from netpulse.measures.key_features import load_key_features
 from netpulse.measures.stages import load_stage_rules
 from netpulse.measures.warning_signs import load_warning_signs
-from tests.conftest import (
+from tests.helpers import (
     ATTENDANCE_HEADER,
     FORUM_HEADER,
     ROSTER_HEADER,

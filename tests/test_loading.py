@@ -11,7 +11,7 @@ from netpulse.errors import ConfigError, UnknownNetwork, WarehouseLocked
 from netpulse.ingest import loading
 from netpulse.ingest.loading import ingest
 from netpulse.store.warehouse import connect
-from tests.conftest import ATTENDANCE_HEADER, FORUM_HEADER, SURVEY_HEADER, attendance_row, query, write_csv
+from tests.helpers import ATTENDANCE_HEADER, FORUM_HEADER, SURVEY_HEADER, attendance_row, query, write_csv
 
 GOOD_ROWS = [
     attendance_row("m1", "2026-01-15T10:00:00", "a@x.example"),

@@ -6,8 +6,8 @@ from __future__ import annotations
 from netpulse.ingest import loading
 from netpulse.ingest.loading import ingest
 from netpulse.quality.validation import validate_frame
-from tests.conftest import ATTENDANCE_HEADER as HEADER
-from tests.conftest import FORUM_HEADER, SURVEY_HEADER, attendance_row, query, write_csv
+from tests.helpers import ATTENDANCE_HEADER as HEADER
+from tests.helpers import FORUM_HEADER, SURVEY_HEADER, attendance_row, query, write_csv
 
 
 def post(post_id: str, email: str, kind: str = "topic", reply_to: str = "") -> list[str]:

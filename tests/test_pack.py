@@ -21,7 +21,7 @@ from PIL import Image
 from netpulse.build.run import build
 from netpulse.ingest.loading import ingest
 from netpulse.outputs.pack.write import write_pack
-from tests.conftest import ATTENDANCE_HEADER, attendance_row, query, write_csv, write_networks
+from tests.helpers import ATTENDANCE_HEADER, attendance_row, query, write_csv, write_networks
 
 PROGRAMME = "Test programme"
 MONTHS = ["2025-10", "2025-11", "2026-01", "2026-02", "2026-04", "2026-05", "2026-07", "2026-08"]
@@ -31,7 +31,7 @@ MONTHS = ["2025-10", "2025-11", "2026-01", "2026-02", "2026-04", "2026-05", "202
 def pack(tmp_path_factory):
     """Two networks of one programme over four quarters, one large and one too small to show."""
     from netpulse.config.settings import Settings
-    from tests.conftest import make_settings
+    from tests.helpers import make_settings
 
     root = tmp_path_factory.mktemp("pack")
     config = write_networks(root / "networks.yaml",

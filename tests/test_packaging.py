@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import ATTENDANCE_HEADER, FORUM_HEADER, REPO, TEST_KEY, attendance_row, write_csv
+from tests.helpers import ATTENDANCE_HEADER, FORUM_HEADER, REPO, TEST_KEY, attendance_row, write_csv
 
 SHIPPED_FOLDERS = ("transforms", "expectations", "warehouse", "dags", "config")
 

@@ -71,7 +71,7 @@ import pytest
 from netpulse.build.run import build
 from netpulse.ingest.identity import MemberHasher
 from netpulse.ingest.loading import ingest
-from tests.conftest import (
+from tests.helpers import (
     ATTENDANCE_HEADER,
     FORUM_HEADER,
     ROSTER_HEADER,

@@ -31,7 +31,7 @@ from netpulse.orchestration.local_airflow import (
 from netpulse.orchestration.tasks import RAW_ASSET_URI
 from netpulse.outputs.pack.quarters import latest_complete
 from netpulse.store.snapshot import snapshot_path
-from tests.conftest import ATTENDANCE_HEADER, FORUM_HEADER, TEST_KEY, attendance_row, write_csv
+from tests.helpers import ATTENDANCE_HEADER, FORUM_HEADER, TEST_KEY, attendance_row, write_csv
 
 pytestmark = pytest.mark.scheduler
 

@@ -19,7 +19,7 @@ from netpulse.cli import main as cli_main
 from netpulse.ingest.loading import ingest
 from netpulse.outputs.analyst_sql import data_dictionary
 from netpulse.store.snapshot import snapshot_build, snapshot_path
-from tests.conftest import (
+from tests.helpers import (
     ATTENDANCE_HEADER,
     FORUM_HEADER,
     REPO,

@@ -13,7 +13,7 @@ import yaml
 from netpulse.build.run import build
 from netpulse.ingest.loading import ingest
 from netpulse.measures.stages import load_rule_sets, rules_folder
-from tests.conftest import ATTENDANCE_HEADER, attendance_row, make_settings, query, write_csv
+from tests.helpers import ATTENDANCE_HEADER, attendance_row, make_settings, query, write_csv
 
 MONTHS = [f"2025-{m:02d}-15T10:00:00" for m in range(1, 7)]
 

@@ -34,7 +34,7 @@ from netpulse.measures.stages import load_rule_sets, load_stage_rules, rules_fol
 from netpulse.outputs.extract import write_quarter_extracts
 from netpulse.outputs.status import warehouse_status
 from netpulse.store.warehouse import open_warehouse
-from tests.conftest import (
+from tests.helpers import (
     ATTENDANCE_HEADER,
     FORUM_HEADER,
     SURVEY_HEADER,

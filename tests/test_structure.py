@@ -19,7 +19,7 @@ import pytest
 from netpulse.build.run import build
 from netpulse.ingest.loading import ingest
 from netpulse.measures.graph import graph_measures, measures_of
-from tests.conftest import (
+from tests.helpers import (
     ATTENDANCE_HEADER,
     FORUM_HEADER,
     ROSTER_HEADER,

@@ -44,7 +44,7 @@ import pytest
 from netpulse.build.run import build
 from netpulse.ingest.identity import MemberHasher
 from netpulse.ingest.loading import ingest
-from tests.conftest import (
+from tests.helpers import (
     ATTENDANCE_HEADER,
     SURVEY_HEADER,
     TEST_KEY,

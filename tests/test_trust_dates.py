@@ -17,7 +17,7 @@ from netpulse.build.run import build
 from netpulse.config.settings import InputLimits
 from netpulse.ingest.loading import ingest
 from netpulse.store.warehouse import open_warehouse
-from tests.conftest import (
+from tests.helpers import (
     ATTENDANCE_HEADER,
     FORUM_HEADER,
     ROSTER_HEADER,

@@ -15,7 +15,7 @@ import pytest
 from netpulse.build.run import build
 from netpulse.ingest.loading import ingest
 from netpulse.store.warehouse import open_warehouse
-from tests.conftest import (
+from tests.helpers import (
     ATTENDANCE_HEADER,
     REPO,
     ROSTER_HEADER,

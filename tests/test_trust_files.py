@@ -23,7 +23,7 @@ from netpulse.errors import DeliveryRejected
 from netpulse.ingest import landing as landing_module
 from netpulse.ingest.loading import ingest
 from netpulse.ingest.vendors import ParseOptions, signin, slack
-from tests.conftest import (
+from tests.helpers import (
     ATTENDANCE_HEADER,
     REPO,
     attendance_row,

@@ -22,7 +22,7 @@ from netpulse.ingest.loading import ingest
 from netpulse.outputs.extract import write_quarter_extracts
 from netpulse.outputs.pack.write import write_pack
 from netpulse.safe_text import inert_frame
-from tests.conftest import (
+from tests.helpers import (
     ATTENDANCE_HEADER,
     attendance_row,
     make_settings,

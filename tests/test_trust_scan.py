@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from tests.conftest import (
+from tests.helpers import (
     ATTENDANCE_HEADER,
     ROSTER_HEADER,
     TEST_KEY,

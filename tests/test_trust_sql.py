@@ -23,7 +23,7 @@ from netpulse.errors import ConfigError
 from netpulse.ingest.loading import ingest
 from netpulse.outputs.analyst_sql import run_query
 from netpulse.store.snapshot import snapshot_path
-from tests.conftest import ATTENDANCE_HEADER, TEST_KEY, attendance_row, make_settings, write_csv, write_networks
+from tests.helpers import ATTENDANCE_HEADER, TEST_KEY, attendance_row, make_settings, write_csv, write_networks
 
 MONTHS = ["2026-01", "2026-02", "2026-03"]
 FORMULA = '=HYPERLINK("http://evil.example/x","click")'

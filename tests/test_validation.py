@@ -15,7 +15,7 @@ from netpulse.ingest.formats import read_delivery, type_delivery
 from netpulse.ingest.identity import MemberHasher
 from netpulse.quality import validation
 from netpulse.quality.validation import load_suite, suite_names, validate_frame
-from tests.conftest import ATTENDANCE_HEADER, FORUM_HEADER, ROSTER_HEADER, SURVEY_HEADER, write_csv
+from tests.helpers import ATTENDANCE_HEADER, FORUM_HEADER, ROSTER_HEADER, SURVEY_HEADER, write_csv
 
 GOOD = {
     "attendance": (ATTENDANCE_HEADER, [

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from netpulse.orchestration.dag_runs import load_dags, prepare_airflow, run_dag
-from tests.conftest import query, slack_export_zip
+from tests.helpers import query, slack_export_zip
 
 FIXTURES = Path(__file__).parent / "fixtures" / "vendors"
 

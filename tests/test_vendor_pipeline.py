@@ -17,7 +17,7 @@ import pytest
 from netpulse.admin.identities import decide, review_queue
 from netpulse.build.run import build
 from netpulse.ingest.loading import ingest
-from tests.conftest import ROSTER_HEADER, meeting_key, query, slack_export_zip, write_csv, write_networks
+from tests.helpers import ROSTER_HEADER, meeting_key, query, slack_export_zip, write_csv, write_networks
 
 FIXTURES = Path(__file__).parent / "fixtures" / "vendors"
 
@@ -103,7 +103,7 @@ GENERIC_MEETING = [
 
 
 def test_zoom_teams_and_generic_reports_of_one_meeting_give_the_same_counts(settings, tmp_path):
-    from tests.conftest import ATTENDANCE_HEADER
+    from tests.helpers import ATTENDANCE_HEADER
 
     us = {"attendance": {"date_order": "mdy"}}
     config = write_networks(tmp_path / "networks.yaml", {"id": "gen"}, {"id": "zoomnet", "sources": us},
@@ -171,7 +171,7 @@ def test_a_plain_zoom_export_is_one_meeting_named_by_its_file(settings, tmp_path
 
 
 def test_a_vendor_changing_its_columns_is_reported_by_name(settings):
-    from tests.conftest import FORUM_HEADER
+    from tests.helpers import FORUM_HEADER
 
     write_csv(settings.landing, "net", "forum", "jan.csv", FORUM_HEADER,
               [["p1", "", "", "a@x.example", "A", "2026-01-20T09:00:00", "topic"]])

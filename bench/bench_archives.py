@@ -1,4 +1,4 @@
-"""Benchmark: peak memory reading archives, honest and hostile (issue 15, item 6).
+"""Benchmark: peak memory reading archives, honest and hostile (docs/security.md, "Limits on input").
 
 Each case runs in its own process and reports the file's size, what its members hold
 uncompressed, the largest member's compression ratio, wall seconds and how far reading it raised

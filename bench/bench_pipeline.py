@@ -10,7 +10,7 @@ own process (wall and CPU seconds, and the peak memory of that process and its w
   nothing new            `netpulse run` again;
   pandas core counts     bench/pandas_core_counts.py, the same counts in plain pandas.
 
-Prints one table with the targets of issue 8 beside the figures, and checks that the pandas
+Prints one table with the performance targets beside the figures, and checks that the pandas
 counts agree with indicators.network_period. Figures, not assertions: the exit status is 0
 whatever the figures (unless the benchmark itself breaks).
 

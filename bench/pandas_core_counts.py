@@ -1,4 +1,4 @@
-"""The core counts of FRAMEWORK.md in plain pandas: the comparison point for netpulse's speed.
+"""The core counts of docs/framework.md in plain pandas: the comparison point for netpulse's speed.
 
 Reads every generic CSV of a landing zone (<landing>/<network_id>/<source>/**/*.csv) and counts,
 per network x month and calendar quarter: active, new and retained members, meetings held,

@@ -56,10 +56,10 @@ def settings(tmp_path: Path, monkeypatch) -> Settings:
 #   airflow    DAGs parsed by a DagBag and run with dag.test(), or the real scheduler
 #   system     the installed command, the wheel, Chromium, PDFs, a whole hostile run
 TIERS = {
-    "unit": ("formats", "generic_properties", "graph_measures", "key_features", "layers", "pack_disclosure",
-             "safe_text", "stage_versions", "stages", "validation", "vendor_attendance", "vendor_forum",
-             "vendor_survey", "warning_signs", "instruments", "demo_data", "interactions_plan", "notify",
-             "watch"),
+    "unit": ("doc_links", "formats", "generic_properties", "graph_measures", "key_features", "layers",
+             "pack_disclosure", "safe_text", "stage_versions", "stages", "validation", "vendor_attendance",
+             "vendor_forum", "vendor_survey", "warning_signs", "instruments", "demo_data", "interactions_plan",
+             "notify", "watch"),
     "warehouse": ("build", "diffusion", "disclosure_shared", "docs", "erasure", "extract", "functions_and_roles",
                   "graph_decay", "incremental_build", "incremental_property", "indicators", "loading",
                   "loading_batches", "participation", "snapshot", "stage_backfill", "stage_rules_v3", "structure",

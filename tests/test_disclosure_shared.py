@@ -1,4 +1,4 @@
-"""The CSV extracts and the funder pack publish one quarter under one disclosure rule (issue 16, item 1).
+"""The CSV extracts and the funder pack publish one quarter under one disclosure rule.
 
 Both read the networks file's ``suppression:`` section through netpulse.outputs.disclosure, so
 with ``events: suppress`` a network's three meetings are hidden in both, and every count and

@@ -1,4 +1,4 @@
-"""The core counts of FRAMEWORK.md on a small landing zone whose answers were worked out by hand.
+"""The core counts of docs/framework.md on a small landing zone whose answers were worked out by hand.
 
 Network `net` (quarters start in April, Europe/London):
   Jan  m1: a (rejoined: two segments), b; c registered only. Forum: a topic, b reply, c reaction.

@@ -1,4 +1,4 @@
-"""The package's layers are true: no module imports one of a higher layer (issue 16, item 5).
+"""The package's layers are true: no module imports one of a higher layer.
 
 The order is the list in docs/architecture.md ("Layers"), which this test reads, so the document
 cannot drift from what is enforced. Imports inside functions count too: a deferred import is still

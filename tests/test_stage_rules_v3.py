@@ -1,4 +1,4 @@
-"""Stage rules v3 (issue 11): an established network that rests on one host is established, with a
+"""Stage rules v3: an established network that rests on one host is established, with a
 leadership warning sign beside the stage; reasons name what the stage up still needs; calibration
 shows every version side by side; survey instruments without a definition are named; the user's
 configuration folder is layered over the shipped instruments and stage rules.

@@ -1,4 +1,4 @@
-"""Dates that cannot be true are refused, per network (issue 15, item 5; docs/security.md).
+"""Dates that cannot be true are refused, per network (docs/security.md).
 
 At load, a date before the earliest date (NETPULSE_EARLIEST_DATE, or the network's own
 earliest_date:) or after the delivery's arrival plus NETPULSE_FUTURE_MARGIN_DAYS quarantines its

@@ -1,4 +1,4 @@
-"""Fields that must not hold people hold none (issue 15, item 4; docs/security.md).
+"""Fields that must not hold people hold none (docs/security.md).
 
 Meeting ids made from titles or file names become keyed ids; a roster's descriptive columns
 (organisation, sector, profession, region) holding an e-mail address or a member's name

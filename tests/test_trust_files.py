@@ -1,4 +1,4 @@
-"""Nothing outside the landing zone is read, and no file can fill memory (issue 15, items 2, 6, 7).
+"""Nothing outside the landing zone is read, and no file can fill memory.
 
 A symlink leaving the landing zone is listed in meta.deliveries as quarantined, with a reason that
 names the setting but not the target, and is never opened; folders that are such links are not

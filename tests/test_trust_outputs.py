@@ -1,4 +1,4 @@
-"""Every output safe to open (issue 15, item 3; docs/security.md).
+"""Every output safe to open (docs/security.md).
 
 Kept Data Docs pages say which rule failed on which lines, never the values (an e-mail, a script)
 and never the file's name; the run's deliveries page escapes what it shows and leaves the

@@ -1,6 +1,6 @@
 -- One row per interaction between two members (as codes): attending the same meeting (undirected,
 -- one row per pair with member_a < member_b) or a forum reply or reaction (directed, from
--- the author to the member answered). The edges of the interaction graph (FRAMEWORK.md,
+-- the author to the member answered). The edges of the interaction graph (docs/framework.md,
 -- "strong relationships and ties"). Co-attendance of a meeting with n attendees weighs
 -- 1/(n-1) per pair, so one large webinar does not outweigh many small working meetings;
 -- meetings larger than 200 attendees give no co-attendance ties (pairs grow as n squared,

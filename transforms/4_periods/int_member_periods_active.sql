@@ -1,6 +1,6 @@
 -- One row per member per network x grain x period in which they were active, with what
 -- they did, their participation tier and how they relate to the previous period.
--- Tiers (FRAMEWORK.md): a member is core while the activity of the members with more engagement
+-- Tiers (docs/framework.md): a member is core while the activity of the members with more engagement
 -- events in the period than them is under 80% of the period's total, regular under 95%, casual
 -- after that (members with equal activity share a tier). The absence factor takes members
 -- most active first (equal activity in member-key order) until they hold half the activity.

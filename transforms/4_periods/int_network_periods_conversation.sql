@@ -2,7 +2,7 @@
 -- (threads answered by another member, median time to the first such reply: the knowledge
 -- function and "meets member needs") and how many posts other members appreciated with a
 -- reaction (a trace of helpful outputs), and how fast a new topic reaches diffusion_reach other
--- members (rapid diffusion, seed 001). A thread belongs to the period its topic was opened in.
+-- members (rapid diffusion, Networks for Improvement). A thread belongs to the period its topic was opened in.
 with parameters as (
     select * from staging.int_methodology_parameters
 ),

@@ -1,5 +1,5 @@
 -- One row per network x grain x period with the core engagement counts of
--- FRAMEWORK.md ("Engagement"). Periods without activity are rows of zeros.
+-- docs/framework.md ("Engagement"). Periods without activity are rows of zeros.
 with spine as (
     select * from staging.int_network_periods_spined
 ),

@@ -2,7 +2,7 @@
 -- membership (Blau index, 1 - sum of squared shares, over members whose attribute the roster
 -- gives) for organisation, sector, profession and patient/carer, and the largest
 -- organisation's share of the period's activity, of all active members, organisation known or
--- not (FRAMEWORK.md, "Distinctiveness").
+-- not (docs/framework.md, "Distinctiveness").
 with members as (
     select * from staging.int_member_periods_active
 ),

@@ -1,5 +1,5 @@
 -- One row per network x grain x period of the spine: participation tiers, concentration of
--- activity, churn and reactivation, meeting load and leadership (FRAMEWORK.md, "Also worth
+-- activity, churn and reactivation, meeting load and leadership (docs/framework.md, "Also worth
 -- having" and "adaptive, distributed leadership"). Leaders are members who hosted or
 -- co-hosted a meeting or started a forum thread; hosts are those who hosted or co-hosted.
 with spine as (

@@ -1,5 +1,5 @@
 -- One row per network x grain x period with interactions: the structure measures that
--- set-based SQL can compute (FRAMEWORK.md, "strong relationships and ties"). Ties are
+-- set-based SQL can compute (docs/framework.md, "strong relationships and ties"). Ties are
 -- undirected pairs of members with any interaction in the period (int_network_period_ties);
 -- reciprocity uses the directed forum edges only.
 with networks as (

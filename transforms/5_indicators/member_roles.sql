@@ -1,5 +1,5 @@
 -- One row per member per role per network x grain x period, inferred from behaviour (roles
--- after June Holley, seed 001). For analysts only: no extract reads this table, and it is
+-- after June Holley, Networks for Improvement). For analysts only: no extract reads this table, and it is
 -- never used to rank individuals. Members are pseudonymised keys.
 --   co-ordinator        hosted or co-hosted a meeting;
 --   facilitator         replied to a member in their first active period (brings others in);

@@ -1,5 +1,5 @@
 -- One row per network x grain x period of the spine: the distinctiveness and success
--- measures of FRAMEWORK.md (diversity, distribution of power, reciprocity, fluctuation of
+-- measures of docs/framework.md (diversity, distribution of power, reciprocity, fluctuation of
 -- engagement, adaptability, knowledge function) and the benefits claimed for networks that
 -- map to graph measures (growth, small-world reach, resilience). Definitions:
 -- docs/methodology.md.

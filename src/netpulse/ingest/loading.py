@@ -405,7 +405,7 @@ def _read(delivery: _Delivery) -> bool:
 
 
 def _refuse_a_header_of_data(delivery: _Delivery) -> None:
-    """A header row holding a person quarantines the file, and no header is stored (issue 15)."""
+    """A header row holding a person quarantines the file, and no header is stored."""
     problem = header_holds_data(delivery.source_columns, _names_in(delivery))
     if problem is not None:
         delivery.source_columns = None

@@ -140,7 +140,7 @@ def _warning_signs(con, table: str, build_id: str | None) -> dict:
 
 def _next_stage_bases(con, table: str) -> dict:
     """(what the stage up still needs in thresholds only, who set the stage by hand and why), by
-    network, quarter, version and build. Blank for a build from before the columns existed (issue 11).
+    network, quarter, version and build. Blank for a build from before the columns existed.
     """
     has_column = con.execute(
         "select count(*) from information_schema.columns where table_schema || '.' || table_name = ? "

@@ -16,7 +16,7 @@ import sys
 from netpulse.build.network_builds import definitions_fingerprint
 from netpulse.build.python_models import python_models
 from netpulse.build.run import build
-from netpulse.measures.key_features import load_key_features
+from netpulse.config.key_features import load_key_features
 from netpulse.measures.stages import current_rules, load_rule_sets
 from netpulse.measures.warning_signs import load_warning_signs
 
@@ -37,7 +37,7 @@ def test_the_fingerprint_still_reads_the_graph_code(tmp_path, monkeypatch):
     import importlib.util
 
     from netpulse.build import network_builds
-    from netpulse.measures.key_features import load_key_features
+    from netpulse.config.key_features import load_key_features
     from netpulse.measures.stages import current_rules, load_rule_sets
     from netpulse.measures.warning_signs import load_warning_signs
 
@@ -62,8 +62,8 @@ def test_the_fingerprint_still_reads_the_graph_code(tmp_path, monkeypatch):
 def test_an_instrument_added_to_the_configuration_folder_changes_the_definitions(tmp_path, monkeypatch):
     """A new instrument gives survey evidence to networks already built: they must be rebuilt."""
     from netpulse.build import network_builds
+    from netpulse.config.key_features import load_key_features
     from netpulse.config.settings import project_path
-    from netpulse.measures.key_features import load_key_features
     from netpulse.measures.stages import current_rules, load_rule_sets
     from netpulse.measures.warning_signs import load_warning_signs
 

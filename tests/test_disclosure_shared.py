@@ -13,8 +13,8 @@ from datetime import date
 import pytest
 
 from netpulse.build.run import build
+from netpulse.config.key_features import feature_columns
 from netpulse.ingest.loading import ingest
-from netpulse.measures.key_features import FEATURE_COLUMNS
 from netpulse.outputs.extract import COUNT_COLUMNS, write_quarter_extracts
 from netpulse.outputs.pack.write import write_pack
 from tests.helpers import ATTENDANCE_HEADER, attendance_row, make_settings, write_csv
@@ -60,7 +60,7 @@ def test_events_suppressed_in_the_networks_file_are_hidden_in_both(published):
 def test_every_count_and_score_of_the_quarter_reads_the_same_in_both(published):
     extracts, pack = published
     assert set(extracts) == {"few", "many", "odd"}
-    differ = [(n, c, extracts[n][c], pack[(n, c)]) for n in extracts for c in (*COUNT_COLUMNS, *FEATURE_COLUMNS)
+    differ = [(n, c, extracts[n][c], pack[(n, c)]) for n in extracts for c in (*COUNT_COLUMNS, *feature_columns())
               if (n, c) in pack and extracts[n][c] != pack[(n, c)]]
     assert differ == []
     assert extracts["odd"]["active_members"] == "14" and extracts["many"]["active_members"] == "40"

@@ -12,8 +12,8 @@ import re
 import pytest
 
 from netpulse.build.run import build
+from netpulse.config.key_features import load_key_features
 from netpulse.ingest.loading import ingest
-from netpulse.measures.key_features import load_key_features
 from netpulse.measures.warning_signs import load_warning_signs
 from tests.helpers import (
     ATTENDANCE_HEADER,
@@ -164,8 +164,18 @@ def documented_components() -> dict[str, list[tuple]]:
 
 
 def test_the_methodology_states_the_configured_components_weights_and_scales():
-    from netpulse.measures.key_features import load_key_features
+    from netpulse.config.key_features import load_key_features
 
     configured = {f.column: [(c.signal, c.evidence, c.weight, *c.scale) for c in f.components]
                   for f in load_key_features().features}
     assert documented_components() == configured
+
+
+def test_the_methodology_lists_each_key_feature_as_declared():
+    from netpulse.config.key_features import load_key_features
+
+    text = (REPO / "docs" / "methodology.md").read_text(encoding="utf-8")
+    rows = [[cell.strip().strip("`") for cell in line.strip("|").split("|")]
+            for line in text.splitlines() if line.startswith("| `") and line.count("|") == 6]
+    declared = [[f.id, f.column, f.title, f.label, ", ".join(f.formerly)] for f in load_key_features().features]
+    assert [r for r in rows if r[1].startswith("kf_")] == declared

@@ -16,8 +16,8 @@ import pytest
 
 from netpulse import METHODOLOGY_VERSION
 from netpulse.build.run import build
+from netpulse.config.key_features import load_key_features
 from netpulse.ingest.loading import ingest
-from netpulse.measures.key_features import load_key_features
 from netpulse.measures.stages import load_stage_rules
 from netpulse.measures.warning_signs import load_warning_signs
 from tests.helpers import (

@@ -11,11 +11,11 @@ import pytest
 import yaml
 
 from netpulse.config.instruments import (
-    KEY_FEATURES,
     InvalidAnswer,
     default_instrument,
     find_instrument,
     instrument_from_dict,
+    key_feature_titles,
     load_instrument,
 )
 from netpulse.demo import data as demo_data
@@ -48,7 +48,7 @@ def minimal(**changes) -> dict:
 def test_default_instrument_covers_the_six_key_features_with_two_or_three_items_each():
     instrument = default_instrument()
     by_feature = instrument.items_by_feature()
-    assert set(by_feature) == set(KEY_FEATURES)
+    assert set(by_feature) == set(key_feature_titles())
     assert all(2 <= len(items) <= 3 for items in by_feature.values()), by_feature
     assert instrument.id == "netpulse-core-v1"
     assert not instrument.keep_free_text
@@ -66,7 +66,7 @@ def test_default_instrument_headline_items_are_one_per_feature_and_match_the_dem
     """q1..q6 are the framework's survey signal of each feature, the items the demo data answers."""
     instrument = default_instrument()
     headline = [instrument.item(f"q{n}") for n in range(1, 7)]
-    assert [i.key_feature for i in headline] == list(KEY_FEATURES)
+    assert [i.key_feature for i in headline] == list(key_feature_titles())
     assert not any(i.reverse for i in headline)
     assert demo_data.SURVEY_INSTRUMENT == instrument.id
     assert set(demo_data.SURVEY_ITEMS) <= set(instrument.item_ids)

@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 import yaml
 
+from netpulse.config.key_features import feature_columns, load_key_features
 from netpulse.config.settings import project_path
 from netpulse.errors import ConfigError
-from netpulse.measures.key_features import FEATURE_COLUMNS, load_key_features, parameters_frame, score_features
+from netpulse.measures.key_features import parameters_frame, score_features
 
 CONFIG = load_key_features()
 
@@ -35,13 +36,13 @@ def component(frame: pd.DataFrame, column: str, signal: str) -> pd.Series:
 
 
 def test_the_shipped_configuration_scores_the_six_key_features_under_their_analyst_names():
-    assert sorted(CONFIG.columns) == sorted(FEATURE_COLUMNS)
+    assert sorted(CONFIG.columns) == sorted(feature_columns())
     assert all(f.components for f in CONFIG.features)
 
 
 def test_no_evidence_gives_null_never_zero():
     scored = score_features(signals(), CONFIG)
-    for column in FEATURE_COLUMNS:
+    for column in feature_columns():
         row = feature(scored, column)
         assert math.isnan(row["score"]) and row["evidence_kind"] is None
 
@@ -107,7 +108,10 @@ def write_config(tmp_path: Path, **changes) -> Path:
     ({"features.shared_purpose.components.0.evidence": "gossip"}, "evidence must be one of"),
     ({"features.shared_purpose.components.0.scale": [1, 1]}, "two different ends"),
     ({"features.shared_purpose.components.0.weight": 0}, "weight must be positive"),
-    ({"features.shared_purpose.column": "kf_purpose"}, "must be exactly"),
+    ({"features.shared_purpose.column": "kf_member_needs"}, "share an id, a former id or a column"),
+    ({"features.shared_purpose.formerly": ["meets_member_needs"]}, "share an id, a former id or a column"),
+    ({"features.shared_purpose.column": "purpose"}, "the column kf_"),
+    ({"features.shared_purpose.colour": "blue"}, "unknown key"),
     ({"graph.decay": 1.5}, "decay"),
 ])
 def test_a_faulty_configuration_is_refused_with_its_reason(tmp_path, change, message):

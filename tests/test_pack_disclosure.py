@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from netpulse.measures.key_features import FEATURE_COLUMNS
+from netpulse.config.key_features import feature_columns
 from netpulse.outputs.disclosure import EVENT_COUNTS, PEOPLE_COUNTS, Suppression, load_suppression
 from netpulse.outputs.pack.aggregates import programme_totals, publish_periods, quarter_table, trend_table
 from netpulse.outputs.pack.quarters import add_quarters
@@ -88,7 +88,7 @@ def indicator_tables(draw):
                          "methodology_version": "m", "key_features_version": "k", "build_id": "b",
                          "stage_reason": "quotes counts", "guest_attendances": 3,
                          **{c: count() for c in (*PEOPLE_COUNTS, *EVENT_COUNTS)},
-                         **{c: rng.choice([None, rng.uniform(0, 100)]) for c in FEATURE_COLUMNS}})
+                         **{c: rng.choice([None, rng.uniform(0, 100)]) for c in feature_columns()}})
     selected = {n: add_quarters(date(2024, 1, 1), rng.randint(0, quarters - 1)) for n in networks}
     return rule, pd.DataFrame(rows), selected
 
@@ -135,7 +135,7 @@ def test_hidden_cells_and_everything_built_on_them_stay_hidden(table):
             assert not values.between(1, rule.min_count - 1).any()
             assert (values % rule.round_to == 0).all()
     small_base = frame["active_members"] < rule.min_count
-    for column in FEATURE_COLUMNS:  # scores of fewer than min_count active members are hidden
+    for column in feature_columns():  # scores of fewer than min_count active members are hidden
         assert published.loc[small_base, column].isna().all()
     for row in quarters.itertuples():
         true = frame[(frame["network_id"] == row.network_id)

@@ -625,7 +625,7 @@ def test_network_indicators_carries_each_measure_with_its_coverage(built, indica
     ("top_host_share", 1.0, 0.0),  # scale [1, 0.3]
     ("host_rotation", 0.5, 0.5 / 0.6 * 100),  # scale [0, 0.6]
     ("leadership_share", 0.2, (0.2 - 0.05) / 0.45 * 100),  # scale [0.05, 0.5]
-    ("survey_distributed_leadership", None, None),  # no survey
+    ("survey_adaptive_leadership", None, None),  # no survey
 ])
 def test_key_feature_component_rows_score_the_february_leadership_signals(built, component, raw, score):
     rows = built.query("select raw_value, value, weight, evidence_kind, family from indicators.network_indicators "

@@ -91,7 +91,7 @@ def write_diagnostic(landing: Path) -> None:
 
 
 def diagnostic_instrument(folder: Path) -> Path:
-    features = ["shared_purpose", "compelling_purpose", "meets_member_needs", "distributed_leadership",
+    features = ["shared_purpose", "compelling_purpose", "member_needs", "adaptive_leadership",
                 "relationships", "helpful_outputs", "relationships"]
     path = folder / "instruments" / "network-diagnostic.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -253,8 +253,8 @@ def test_calibrate_builds_a_landing_zone_apart(tmp_path, capsys):
 def test_an_unknown_instrument_loads_but_is_named_in_status(built):
     (answers,) = built.query("select count(*) from core.survey_answers where network_id = 'diagnostic'")[0]
     assert answers == 9 * len(DIAGNOSTIC_ITEMS)
-    features = ["survey_shared_purpose", "survey_compelling_purpose", "survey_meets_member_needs",
-                "survey_distributed_leadership", "survey_relationships", "survey_helpful_outputs"]
+    features = ["survey_shared_purpose", "survey_compelling_purpose", "survey_member_needs",
+                "survey_adaptive_leadership", "survey_relationships", "survey_helpful_outputs"]
     (respondents, evidence) = built.query(f"""select max(survey_respondents), count(coalesce({', '.join(features)}))
         from staging.int_network_periods_classifiable where network_id = 'diagnostic'""")[0]
     assert respondents == 9 and evidence == 0  # answers loaded, no survey evidence from them

@@ -2,7 +2,7 @@
 
 Network `svy` (quarters from January; survey_lookback 6 months / 2 quarters, min_respondents 5;
 instrument netpulse-core-v1: shared_purpose q1 q7 q8, compelling_purpose q2 q9,
-meets_member_needs q3 q10 q11, distributed_leadership q4 q12, relationships q5 q13 q14,
+member_needs q3 q10 q11, adaptive_leadership q4 q12, relationships q5 q13 q14,
 helpful_outputs q6 q15; a generic file carries stored scores, so reverse items stay as given).
 
   Jan 15  meeting j1 with s1..s8 (8 members).
@@ -60,13 +60,13 @@ MEMBERS = {f"s{n}": f"s{n}@svy.example" for n in range(1, 9)}
 ITEMS = [f"q{n}" for n in range(1, 16)]
 FEATURES = {
     "shared_purpose": ("q1", "q7", "q8"), "compelling_purpose": ("q2", "q9"),
-    "meets_member_needs": ("q3", "q10", "q11"), "distributed_leadership": ("q4", "q12"),
+    "member_needs": ("q3", "q10", "q11"), "adaptive_leadership": ("q4", "q12"),
     "relationships": ("q5", "q13", "q14"), "helpful_outputs": ("q6", "q15"),
 }
 SP_FEB = (4 + 4 + 5 + 2.5 + 11 / 3) / 5
 SP_APR = (3 + 4 + 5 + 2.5 + 11 / 3 + 4) / 6
-APRIL = {"survey_shared_purpose": SP_APR, "survey_compelling_purpose": 3.7, "survey_meets_member_needs": 3.8,
-         "survey_distributed_leadership": 3.1, "survey_relationships": 3.6, "survey_helpful_outputs": 3.7}
+APRIL = {"survey_shared_purpose": SP_APR, "survey_compelling_purpose": 3.7, "survey_member_needs": 3.8,
+         "survey_adaptive_leadership": 3.1, "survey_relationships": 3.6, "survey_helpful_outputs": 3.7}
 NOTHING = dict.fromkeys(APRIL)
 FEBRUARY = NOTHING | {"survey_shared_purpose": SP_FEB}
 
@@ -215,8 +215,8 @@ def indicator(built, name: str, period: str) -> tuple:
 
 @pytest.mark.parametrize("name, period, raw, score, coverage", [
     ("kf_shared_purpose.survey_shared_purpose", "2026-02-01", SP_FEB, (SP_FEB - 1) / 4 * 100, 5 / 8),
-    ("kf_member_needs.survey_meets_member_needs", "2026-04-01", 3.8, 70.0, 6 / 8),
-    ("kf_adaptive_leadership.survey_distributed_leadership", "2026-04-01", 3.1, 52.5, 6 / 8),
+    ("kf_member_needs.survey_member_needs", "2026-04-01", 3.8, 70.0, 6 / 8),
+    ("kf_adaptive_leadership.survey_adaptive_leadership", "2026-04-01", 3.1, 52.5, 6 / 8),
     ("kf_relationships.survey_relationships", "2026-07-01", 3.6, 65.0, 1.0),
     ("kf_helpful_outputs.survey_helpful_outputs", "2026-04-01", 3.7, 67.5, 6 / 8),
 ])

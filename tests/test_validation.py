@@ -8,13 +8,14 @@ import shutil
 import pandas as pd
 import pytest
 
+from netpulse.config.key_features import feature_columns
 from netpulse.config.settings import project_path
 from netpulse.config.sources import FORMATS
 from netpulse.errors import ConfigError
 from netpulse.ingest.formats import read_delivery, type_delivery
 from netpulse.ingest.identity import MemberHasher
 from netpulse.quality import validation
-from netpulse.quality.validation import load_suite, suite_names, validate_frame
+from netpulse.quality.validation import declared_expectations, load_suite, suite_names, validate_frame
 from tests.helpers import ATTENDANCE_HEADER, FORUM_HEADER, ROSTER_HEADER, SURVEY_HEADER, write_csv
 
 GOOD = {
@@ -66,23 +67,30 @@ def typed_frame(tmp_path, source, header, rows):
 def test_every_expectation_in_the_file_is_in_the_loaded_suite(name):
     document = json.loads(project_path("expectations", f"{name}.json").read_text())
     suite = load_suite(name)
-    assert len(suite.expectations) == len(document["expectations"]) > 5
-    assert sorted(e.expectation_type for e in suite.expectations) == sorted(
-        e["type"] for e in document["expectations"])
+    expected = [*document["expectations"], *declared_expectations(document)]
+    assert len(suite.expectations) == len(expected) > 5
+    assert sorted(e.expectation_type for e in suite.expectations) == sorted(e["type"] for e in expected)
+
+
+def test_every_key_feature_score_is_checked_by_the_indicator_suite():
+    checked = {e.column for e in load_suite("indicators").expectations
+               if e.expectation_type == "expect_column_values_to_be_between" and e.column.startswith("kf_")}
+    assert checked == set(feature_columns()) and len(checked) == 6
 
 
 def test_a_suite_with_an_unknown_expectation_is_an_error_not_a_silent_drop(tmp_path, monkeypatch):
     shutil.copytree(project_path("expectations"), tmp_path / "expectations")
+    shutil.copytree(project_path("config"), tmp_path / "config")
     document = json.loads((tmp_path / "expectations" / "forum.json").read_text())
     document["expectations"].append({"type": "expect_column_values_to_be_splendid", "kwargs": {"column": "x"}})
     (tmp_path / "expectations" / "forum.json").write_text(json.dumps(document))
     monkeypatch.setenv("NETPULSE_PROJECT_DIR", str(tmp_path))
-    validation.load_suite.cache_clear()
+    validation._load_suite.cache_clear()
     try:
         with pytest.raises(ConfigError, match="expect_column_values_to_be_splendid"):
             load_suite("forum")
     finally:
-        validation.load_suite.cache_clear()
+        validation._load_suite.cache_clear()
 
 
 @pytest.mark.parametrize("source", sorted(GOOD))

@@ -10,16 +10,15 @@ scores as (
 ),
 
 features as (
-    select
-        network_id, grain, period_start,
-        max(score) filter (where feature_column = 'kf_shared_purpose') as kf_shared_purpose,
-        max(score) filter (where feature_column = 'kf_compelling_purpose') as kf_compelling_purpose,
-        max(score) filter (where feature_column = 'kf_member_needs') as kf_member_needs,
-        max(score) filter (where feature_column = 'kf_adaptive_leadership') as kf_adaptive_leadership,
-        max(score) filter (where feature_column = 'kf_relationships') as kf_relationships,
-        max(score) filter (where feature_column = 'kf_helpful_outputs') as kf_helpful_outputs,
-    from scores
-    group by all
+    -- One column per key feature, in the order config/key_features.yaml declares them (the
+    -- build creates the key_feature_column type from it).
+    pivot (
+        select network_id, grain, period_start, feature_column::key_feature_column as feature_column, score,
+        from scores
+    )
+    on feature_column in key_feature_column
+    using max(score)
+    group by network_id, grain, period_start
 ),
 
 functions as (

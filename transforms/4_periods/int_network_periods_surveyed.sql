@@ -1,5 +1,5 @@
 -- One row per network x grain x period of the spine with survey evidence: for each key
--- feature, the mean score (1-5, favourable end 5) of the members who answered its items in
+-- feature (survey_<id>), the mean score (1-5, favourable end 5) of the members who answered its items in
 -- the survey window (this period and the periods before it, survey_lookback periods in all),
 -- from each member's latest finished response to each instrument (a member answering two
 -- instruments contributes both; a resubmission replaces the earlier response). Means from fewer than
@@ -82,6 +82,19 @@ usable as (
     from feature_means
     cross join parameters
     where feature_means.respondents >= parameters.min_respondents
+),
+
+survey_signals as (
+    -- One column survey_<key feature id> per key feature, in the order config/key_features.yaml
+    -- declares them (the build creates the key_feature_survey_signal type from it).
+    pivot (
+        select network_id, grain, period_start,
+            ('survey_' || key_feature)::key_feature_survey_signal as signal, mean_score,
+        from usable
+    )
+    on signal in key_feature_survey_signal
+    using max(mean_score)
+    group by network_id, grain, period_start
 )
 
 select
@@ -90,14 +103,7 @@ select
     respondents.period_start,
     respondents.survey_respondents,
     respondents.survey_respondents / active_in_window.members::double as survey_response_rate,
-    max(usable.mean_score) filter (where usable.key_feature = 'shared_purpose') as survey_shared_purpose,
-    max(usable.mean_score) filter (where usable.key_feature = 'compelling_purpose') as survey_compelling_purpose,
-    max(usable.mean_score) filter (where usable.key_feature = 'meets_member_needs') as survey_meets_member_needs,
-    max(usable.mean_score) filter (where usable.key_feature = 'distributed_leadership')
-        as survey_distributed_leadership,
-    max(usable.mean_score) filter (where usable.key_feature = 'relationships') as survey_relationships,
-    max(usable.mean_score) filter (where usable.key_feature = 'helpful_outputs') as survey_helpful_outputs,
+    survey_signals.* exclude (network_id, grain, period_start),
 from respondents
 inner join active_in_window using (network_id, grain, period_start)
-left join usable using (network_id, grain, period_start)
-group by all
+left join survey_signals using (network_id, grain, period_start)

@@ -18,8 +18,9 @@ from netpulse import METHODOLOGY_VERSION
 from netpulse.build.models import Model
 from netpulse.build.workers import Workers, split
 from netpulse.config.instruments import instrument_paths, load_instrument
+from netpulse.config.key_features import KeyFeatureConfig
 from netpulse.config.settings import InputLimits
-from netpulse.measures.key_features import KeyFeatureConfig, parameters_frame, score_features
+from netpulse.measures.key_features import parameters_frame, score_features
 from netpulse.measures.stages import StageRules, classify_versions
 from netpulse.measures.warning_signs import WarningSignRules, detect_warning_signs
 from netpulse.store.warehouse import registered

@@ -34,10 +34,10 @@ from netpulse.build.models import Model, run_models, sql_models
 from netpulse.build.network_builds import BuildPlan, definitions_fingerprint, plan_build, record_network_builds
 from netpulse.build.python_models import python_models
 from netpulse.build.workers import Workers
+from netpulse.config.key_features import feature_enum_sql, load_key_features
 from netpulse.config.networks import earliest_date_setting
 from netpulse.config.settings import Settings
 from netpulse.errors import NetpulseError
-from netpulse.measures.key_features import load_key_features
 from netpulse.measures.stages import current_rules, load_rule_sets
 from netpulse.measures.warning_signs import load_warning_signs
 from netpulse.progress import Progress
@@ -125,6 +125,8 @@ def build(settings: Settings, *, run_id: str | None = None, full: bool = False,
     started_at = _utc_now()
     with open_warehouse(settings) as con, Workers(settings.workers) as workers:
         con.execute(f"set threads = {max(1, settings.workers)}")
+        for statement in feature_enum_sql(features):  # what the models pivot the key features on
+            con.execute(statement)
         models = sql_models() + python_models(build_id, run_id, started_at, rule_sets, rules, features, signs,
                                               workers=workers, limits=settings.limits, earliest_date=earliest)
         plan = plan_build(con, definitions, [m.name for m in models], full=full, networks=networks)

@@ -6,7 +6,8 @@ An instrument is a YAML file (``config/instruments/<id>.yaml``; the shipped defa
 - ``id``: the item's name in the warehouse and the column of a generic survey file (the
   generic loader lower-cases headers and stores them as the item), so an item keeps one
   name whichever export it came from: lower case, letters, digits and ``_``;
-- ``key_feature``: one of the six key features of effective networks (``KEY_FEATURES``);
+- ``key_feature``: the id of a key feature of effective networks (``config/key_features.yaml``; an
+  id it was formerly known by is read as its id, with a warning, for one version);
 - ``text``: the statement respondents rate;
 - ``reverse``: a negatively worded statement; its stored score is 6 minus the answer given,
   so that 5 is always the favourable end;
@@ -43,20 +44,13 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import yaml
 
+from netpulse.config.key_features import active_key_features
 from netpulse.config.settings import config_dir, layered_config_files, project_dir, project_path
 from netpulse.errors import ConfigError, DeliveryRejected
 
 log = logging.getLogger(__name__)
 
 DEFAULT_INSTRUMENT = "netpulse-core-v1"
-KEY_FEATURES = {
-    "shared_purpose": "shared purpose and identity",
-    "compelling_purpose": "compelling purpose (big issues)",
-    "meets_member_needs": "meets member needs",
-    "distributed_leadership": "adaptive, distributed leadership",
-    "relationships": "strong relationships and ties",
-    "helpful_outputs": "generates helpful outputs",
-}
 EXPORT_FORMATS = ("generic", "qualtrics", "msforms")
 SCORES = (1, 2, 3, 4, 5)
 DEFAULT_LABELS = {
@@ -164,7 +158,7 @@ class Instrument:
     def items_by_feature(self) -> dict[str, tuple[str, ...]]:
         """Item ids per key feature, in instrument order (features without items left out)."""
         return {feature: tuple(i.id for i in self.items if i.key_feature == feature)
-                for feature in KEY_FEATURES if any(i.key_feature == feature for i in self.items)}
+                for feature in key_feature_titles() if any(i.key_feature == feature for i in self.items)}
 
     def item_for(self, column: str, export_format: str = "generic") -> str | None:
         """The item a vendor column holds, or None for a column the instrument does not use.
@@ -475,6 +469,23 @@ def _items(value: object, where: str) -> tuple[Item, ...]:
     return tuple(items)
 
 
+def key_feature_titles() -> dict[str, str]:
+    """Key feature id -> title, in declaration order (``config/key_features.yaml``)."""
+    return {f.id: f.title for f in active_key_features().features}
+
+
+def _key_feature(value: object, where: str) -> str:
+    features = active_key_features()
+    current = features.current_id(value) if isinstance(value, str) else None
+    if current is None:
+        known = ", ".join(f.id for f in features.features)
+        raise ConfigError(f"{where}: unknown key feature {value!r}; one of {known}")
+    if current != value:
+        log.warning("%s: key_feature %s is the former id of %s; read as %s in this version only, rename it",
+                    where, value, current, current)
+    return current
+
+
 def _item(entry: object, where: str) -> Item:
     if not isinstance(entry, dict):
         raise ConfigError(f"{where}: an item is a mapping with id, key_feature, text and reverse")
@@ -486,9 +497,7 @@ def _item(entry: object, where: str) -> Item:
     where = f"{where} ({item_id})"
     if item_id in RESERVED_IDS:
         raise ConfigError(f"{where}: {item_id!r} is a column of the survey format, not an item id")
-    feature = entry.get("key_feature")
-    if feature not in KEY_FEATURES:
-        raise ConfigError(f"{where}: unknown key feature {feature!r}; one of {', '.join(KEY_FEATURES)}")
+    feature = _key_feature(entry.get("key_feature"), where)
     text = entry.get("text")
     if not isinstance(text, str) or not text.strip():
         raise ConfigError(f"{where}: text (the statement respondents rate) is required")

@@ -6,9 +6,9 @@ import os
 from datetime import datetime, timedelta, timezone
 
 from netpulse.build.run import latest_periods
+from netpulse.config.key_features import active_key_features
 from netpulse.config.settings import Settings
 from netpulse.demo.data import DEMO_END, DEMO_PROGRAMME, write_demo_landing
-from netpulse.measures.key_features import FEATURE_COLUMNS
 from netpulse.orchestration.dag_runs import (
     BUILD_DAG_ID,
     EXTRACT_DAG_ID,
@@ -62,7 +62,7 @@ def run_demo(settings: Settings) -> int:
         print(f"- {row['network_id']} (quarter from {row['period_start']:%Y-%m-%d}): {row['stage'].upper()}")
         print(f"    reason: {row['stage_reason']}")
         print(f"    {counts}")
-        scores = ", ".join(f"{c.removeprefix('kf_').replace('_', ' ')} {_score(row[c])}" for c in FEATURE_COLUMNS)
+        scores = ", ".join(f"{f.label} {_score(row[f.column])}" for f in active_key_features().features)
         print(f"    key features (0-100, - = no evidence): {scores}")
         key = (row["network_id"], f"{row['period_start']:%Y-%m-%d}")
         print(f"    warning signs: {signs.get(key, 'none')}")

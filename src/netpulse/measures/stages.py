@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from netpulse.config.key_features import active_key_features
 from netpulse.config.settings import layered_config_files, methodology_file, project_path
 from netpulse.errors import ConfigError
 from netpulse.measures.stage_overrides import StageOverride, load_overrides
@@ -42,14 +43,15 @@ _DOCUMENT_KEYS = {"version", "window", "hold_periods", "stage_order", "rules"}
 _RULE_KEYS = {"stage", "when", "note"}
 _CONDITION_KEYS = {"metric", "op", "value", "missing"}
 
-KEY_FEATURES = {
-    "kf_shared_purpose": "shared purpose",
-    "kf_compelling_purpose": "compelling purpose",
-    "kf_member_needs": "member needs",
-    "kf_adaptive_leadership": "adaptive leadership",
-    "kf_relationships": "relationships",
-    "kf_helpful_outputs": "helpful outputs",
-}
+_LABELS: list = [None, {}]
+
+
+def _feature_labels() -> dict[str, str]:
+    """Score column -> short label of the key features in force (``config/key_features.yaml``)."""
+    config = active_key_features()
+    if _LABELS[0] is not config:
+        _LABELS[:] = [config, {f.column: f.label for f in config.features}]
+    return _LABELS[1]
 
 
 def is_undefined(value: Any) -> bool:
@@ -317,8 +319,8 @@ _METRIC_WORDS = {
 
 def metric_name(metric: str) -> str:
     """A metric's name in words, for thresholds quoted without values."""
-    if metric in KEY_FEATURES:
-        return f"{KEY_FEATURES[metric]} score"
+    if metric in _feature_labels():
+        return f"{_feature_labels()[metric]} score"
     if metric == "structural_phase":
         return "structure"
     return metric.replace("_", " ")
@@ -333,9 +335,9 @@ def describe_metric(metric: str, value: Any, metrics: dict, grain: str, window: 
         share = f"{value:.1%}" if precise else f"{value:.0%}"
         return (f"{share} of its peak of {int(metrics['trailing_peak'])} active members "
                 f"in the previous {window} {grain}s")
-    if metric in KEY_FEATURES:
+    if metric in _feature_labels():
         score = f"{float(value):.1f}" if precise else _fmt(metric, value)
-        return f"{KEY_FEATURES[metric]} score {score} of 100"
+        return f"{_feature_labels()[metric]} score {score} of 100"
     if metric in ("core_members", "warning_signs") and _fmt(metric, value) == "1":
         return "1 core member" if metric == "core_members" else "1 warning sign"
     if metric == "functions_served" and _fmt(metric, value) == "1":
@@ -346,8 +348,8 @@ def describe_metric(metric: str, value: Any, metrics: dict, grain: str, window: 
 
 def describe_missing(metric: str) -> str:
     """Words for a metric that has no value in a period."""
-    if metric in KEY_FEATURES:
-        return f"no evidence for {KEY_FEATURES[metric]}"
+    if metric in _feature_labels():
+        return f"no evidence for {_feature_labels()[metric]}"
     if metric == "share_of_trailing_peak":
         return "no earlier peak to compare with"
     if metric == "structural_phase":
@@ -367,7 +369,7 @@ def _shown(metric: str, value: Any) -> Any:
     """The number as the words show it (scores as integers, shares as whole percents)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return value
-    if metric in KEY_FEATURES:
+    if metric in _feature_labels():
         return math.floor(value + 0.5)
     if metric.startswith("share"):
         return round(value * 100) / 100
@@ -377,7 +379,7 @@ def _shown(metric: str, value: Any) -> Any:
 def _fmt(metric: str, value: Any, *, threshold: bool = False) -> str:
     if isinstance(value, float) and metric.startswith("share"):
         return f"{value:.0%}"
-    if isinstance(value, float) and metric in KEY_FEATURES and not threshold:
+    if isinstance(value, float) and metric in _feature_labels() and not threshold:
         return str(_shown(metric, value))
     if isinstance(value, float) and value.is_integer():
         return str(int(value))

@@ -11,9 +11,9 @@ import csv
 from datetime import date
 from pathlib import Path
 
+from netpulse.config.key_features import feature_columns
 from netpulse.config.settings import Settings
 from netpulse.errors import NetpulseError
-from netpulse.measures.key_features import FEATURE_COLUMNS
 from netpulse.measures.stages import StageRules, current_rules, load_rule_sets, load_stage_rules
 from netpulse.outputs.disclosure import SCORE_BASE, load_suppression
 from netpulse.safe_text import inert_row
@@ -102,7 +102,7 @@ def write_quarter_extracts(settings: Settings, *, as_of: date, build_id: str | N
             "stage_set_by_hand": next_stage[1],
             "next_stage_basis": next_stage[0],
             **{c: suppression.count_text(c, row[c]) for c in COUNT_COLUMNS},
-            **{c: suppression.score_text(row.get(c), row[SCORE_BASE]) for c in FEATURE_COLUMNS},
+            **{c: suppression.score_text(row.get(c), row[SCORE_BASE]) for c in feature_columns()},
             "warning_signs": signs.get((row["network_id"], f"{row['period_start']:%Y-%m-%d}"), ""),
             "suppression": suppression.describe(),
             "methodology_version": row["methodology_version"],

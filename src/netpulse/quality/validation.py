@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from netpulse.config.key_features import feature_columns
 from netpulse.config.settings import project_path
 from netpulse.errors import ConfigError
 from netpulse.store.warehouse import registered
@@ -110,13 +111,18 @@ def suite_names() -> list[str]:
     return sorted(p.stem for p in project_path("expectations").glob("*.json"))
 
 
-@lru_cache(maxsize=None)
 def load_suite(name: str):
     """The suite as a GX object; raises if any expectation in the file cannot be built."""
+    return _load_suite(name, feature_columns())
+
+
+@lru_cache(maxsize=None)
+def _load_suite(name: str, features: tuple[str, ...]):
     import great_expectations as gx
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
     document = json.loads(suite_path(name).read_text(encoding="utf-8"))
+    document["expectations"] = [*document.get("expectations", []), *declared_expectations(document)]
     expectations, problems = [], []
     for index, entry in enumerate(document.get("expectations", [])):
         entry = copy.deepcopy(entry)
@@ -132,6 +138,27 @@ def load_suite(name: str):
     if len(suite.expectations) != len(document.get("expectations", [])):
         raise ConfigError(f"expectation suite {name}: GX dropped expectations while loading it")
     return suite
+
+
+def declared_expectations(document: dict) -> list[dict]:
+    """Expectations that follow from a declaration rather than being written out in the suite.
+
+    A suite whose meta has ``key_feature_scores`` gets, per key feature of
+    ``config/key_features.yaml``, that its score column exists and holds 0-100 (NULL = no
+    evidence), so a new feature is checked without editing the suite.
+    """
+    if not (document.get("meta") or {}).get("key_feature_scores"):
+        return []
+    generated = []
+    for column in feature_columns():
+        generated += [
+            {"type": "expect_column_to_exist", "kwargs": {"column": column}, "meta": {},
+             "description": f"the key-feature score {column} is there"},
+            {"type": "expect_column_values_to_be_between",
+             "kwargs": {"column": column, "min_value": 0, "max_value": 100}, "meta": {},
+             "description": f"{column} is a score from 0 to 100 (NULL = no evidence)"},
+        ]
+    return generated
 
 
 def _quiet_gx() -> None:

@@ -15,8 +15,8 @@ from datetime import date
 
 import pandas as pd
 
+from netpulse.config.key_features import feature_columns
 from netpulse.errors import NetpulseError
-from netpulse.measures.key_features import FEATURE_COLUMNS
 from netpulse.measures.stages import load_rule_sets
 from netpulse.measures.warning_signs import load_warning_signs
 from netpulse.outputs.disclosure import EVENT_COUNTS, PEOPLE_COUNTS, SCORE_BASE, Suppression, total
@@ -24,7 +24,13 @@ from netpulse.outputs.extract import stage_basis
 from netpulse.outputs.pack.quarters import add_quarters, latest_complete, parse_quarter, quarter_label, quarter_months
 
 COUNTS = (*PEOPLE_COUNTS[:3], "meetings_held", "attendances", "forum_posts", "forum_replies", "survey_responses")
-METRICS = (*COUNTS, *FEATURE_COLUMNS)
+
+
+def metrics() -> tuple[str, ...]:
+    """The figures a pack publishes: the counts, then the key-feature scores."""
+    return (*COUNTS, *feature_columns())
+
+
 TREND_QUARTERS = 8
 # Stages from lowest to highest, and the stage a network moves to next (what would move it).
 NEXT_STAGE = {"dormant": "emerging", "pre-emergent": "emerging", "emerging": "established"}
@@ -58,7 +64,7 @@ def publish_periods(periods: pd.DataFrame, rule: Suppression) -> pd.DataFrame:
                          "methodology_version", "key_features_version", "build_id"]].copy()
     for column in (*PEOPLE_COUNTS, *EVENT_COUNTS):
         published[column] = pd.array([rule.count(column, v) for v in periods[column]], dtype="Int64")
-    for column in FEATURE_COLUMNS:
+    for column in feature_columns():
         bases = periods[SCORE_BASE]
         published[column] = pd.array([rule.score(v, b) for v, b in zip(periods[column], bases, strict=True)],
                                      dtype="Float64")
@@ -90,13 +96,13 @@ def quarter_table(periods: pd.DataFrame, selected: dict[str, date]) -> pd.DataFr
     index = _index(periods)
     for network_id, start in sorted(selected.items()):
         previous, year_ago = add_quarters(start, -1), add_quarters(start, -4)
-        for metric in METRICS:
+        for metric in metrics():
             now = _value(index, network_id, start, metric)
             before = _value(index, network_id, previous, metric)
             last_year = _value(index, network_id, year_ago, metric)
             rows.append({
                 "network_id": network_id, "quarter_start": start, "metric": metric,
-                "kind": "score" if metric in FEATURE_COLUMNS else
+                "kind": "score" if metric in feature_columns() else
                         ("event count" if metric in EVENT_COUNTS else "people count"),
                 "value": now, "previous_quarter": before, "change_on_previous": _diff(now, before),
                 "year_earlier": last_year, "change_on_year_earlier": _diff(now, last_year),
@@ -120,7 +126,7 @@ def trend_table(periods: pd.DataFrame, selected: dict[str, date], quarters: int 
         mine = periods[(periods["network_id"] == network_id) & (periods["period_start"] >= first)
                        & (periods["period_start"] <= pd.Timestamp(start))]
         parts.append(mine)
-    columns = ["network_id", "period_start", "stage", *METRICS]
+    columns = ["network_id", "period_start", "stage", *metrics()]
     if not parts:
         return pd.DataFrame(columns=columns)
     return pd.concat(parts, ignore_index=True)[columns]

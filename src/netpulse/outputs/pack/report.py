@@ -10,10 +10,10 @@ import html
 
 import pandas as pd
 
-from netpulse.measures.key_features import FEATURE_COLUMNS
+from netpulse.config.key_features import feature_columns
 from netpulse.outputs.pack import charts
 from netpulse.outputs.pack.aggregates import PackData
-from netpulse.outputs.pack.tables import FEATURE_NAMES, METRIC_NAMES
+from netpulse.outputs.pack.tables import feature_names, metric_names
 
 TREND_COUNTS = {"People": ("active_members", "new_members", "retained_members", "survey_responses"),
                 "Activity": ("meetings_held", "forum_posts", "attendances")}
@@ -84,7 +84,7 @@ def network_facts(data: PackData, network_id: str, quarter_rows: pd.DataFrame, s
         direction = "fading"
     else:
         direction = "holding steady"
-    scores = {c: get(c) for c in FEATURE_COLUMNS if get(c) is not None}
+    scores = {c: get(c) for c in feature_columns() if get(c) is not None}
     strongest = max(scores, key=scores.get) if scores else None
     weakest = min(scores, key=scores.get) if scores else None
     current = signs[(signs["network_id"] == network_id) & signs["in_pack_quarter"]]
@@ -109,11 +109,11 @@ def narrative(facts: dict, mine: pd.DataFrame) -> str:
     else:
         parts.append(f"Active membership held at {active:.0f}.")
     words = []
-    for column in FEATURE_COLUMNS:
+    for column in feature_columns():
         row = mine.loc[column]
         if pd.isna(row["value"]):
             continue
-        text = f"{FEATURE_NAMES[column].lower()} {row['value']:.0f}"
+        text = f"{feature_names()[column].lower()} {row['value']:.0f}"
         if not pd.isna(row["change_on_previous"]):
             delta = row["change_on_previous"]
             text += f", {'up' if delta > 0 else 'down'} {abs(delta):.0f}" if delta else ", unchanged"
@@ -121,8 +121,8 @@ def narrative(facts: dict, mine: pd.DataFrame) -> str:
     if words:
         parts.append("Key features: " + "; ".join(words) + ".")
     if facts["strongest"]:
-        parts.append(f"Strongest: {FEATURE_NAMES[facts['strongest']].lower()}; weakest: "
-                     f"{FEATURE_NAMES[facts['weakest']].lower()}.")
+        parts.append(f"Strongest: {feature_names()[facts['strongest']].lower()}; weakest: "
+                     f"{feature_names()[facts['weakest']].lower()}.")
     parts.append("Needs attention: " + "; ".join(facts["attention"]) + "." if facts["attention"]
                  else "No warning signs this quarter.")
     return " ".join(parts)
@@ -134,7 +134,7 @@ def _trend_series(trend: pd.DataFrame, network_id: str, metrics) -> tuple[list[s
     series = {}
     for metric in metrics:
         values = mine[mine["metric"] == metric].set_index("quarter")["value"]
-        series[METRIC_NAMES[metric]] = [None if q not in values or pd.isna(values[q]) else float(values[q])
+        series[metric_names()[metric]] = [None if q not in values or pd.isna(values[q]) else float(values[q])
                                         for q in quarters]
     return quarters, series
 
@@ -145,18 +145,18 @@ def network_figures(data: PackData, network_id: str, quarter_rows, trend, stages
     mine = quarter_rows[quarter_rows["network_id"] == network_id].set_index("metric")
     label = mine["quarter"].iloc[0]
     figures = []
-    now = [None if pd.isna(mine.loc[c, "value"]) else float(mine.loc[c, "value"]) for c in FEATURE_COLUMNS]
+    now = [None if pd.isna(mine.loc[c, "value"]) else float(mine.loc[c, "value"]) for c in feature_columns()]
     before = [None if pd.isna(mine.loc[c, "previous_quarter"]) else float(mine.loc[c, "previous_quarter"])
-              for c in FEATURE_COLUMNS]
+              for c in feature_columns()]
     figures.append((charts.feature_bars(f"Key features, {label} against the previous quarter",
-                                        [FEATURE_NAMES[c] for c in FEATURE_COLUMNS], now, before,
+                                        [feature_names()[c] for c in feature_columns()], now, before,
                                         f"{label}", "previous quarter"), "key features"))
     for title, metrics in TREND_COUNTS.items():
         quarters, series = _trend_series(trend, network_id, metrics)
         figures.append((charts.line_chart(f"{title}: last {len(quarters)} quarters", "count per quarter", quarters,
                                           series, note="Gaps: hidden (fewer than the threshold) or no data. "
                                           "Counts of people rounded to 5."), f"{title} trend"))
-    quarters, series = _trend_series(trend, network_id, FEATURE_COLUMNS)
+    quarters, series = _trend_series(trend, network_id, feature_columns())
     figures.append((charts.line_chart("Key features: last quarters", "score (0-100)", quarters, series, ymax=105,
                                       height=3.0), "key features trend"))
     mine_stages = stages[stages["network_id"] == network_id].tail(8)
@@ -184,8 +184,8 @@ def network_report(data: PackData, network_id: str, quarter_rows, trend, stages,
            f"<div class=\"card\"><b>Direction</b><span class=\"big\">{_e(facts['direction'])}</span>"
            f"<br>active members {_num(facts['before'])} &rarr; {_num(facts['active'])}</div>",
            "<div class=\"card\"><b>Strongest / weakest</b>"
-           f"{_e(FEATURE_NAMES.get(facts['strongest'], 'no evidence'))} / "
-           f"{_e(FEATURE_NAMES.get(facts['weakest'], 'no evidence'))}</div>",
+           f"{_e(feature_names().get(facts['strongest'], 'no evidence'))} / "
+           f"{_e(feature_names().get(facts['weakest'], 'no evidence'))}</div>",
            f"<div class=\"card\"><b>Needs attention</b>{_e('; '.join(facts['attention']) or 'nothing flagged')}"
            "</div></div>",
            f"<p class=\"narrative\">{_e(narrative(facts, mine))}</p>",
@@ -210,10 +210,10 @@ def network_report(data: PackData, network_id: str, quarter_rows, trend, stages,
 
 def _feature_table(mine: pd.DataFrame) -> str:
     rows = "".join(
-        f"<tr><td>{_e(FEATURE_NAMES[c])}</td><td class=\"n\">{_e(mine.loc[c, 'shown'] or 'no evidence')}</td>"
+        f"<tr><td>{_e(feature_names()[c])}</td><td class=\"n\">{_e(mine.loc[c, 'shown'] or 'no evidence')}</td>"
         f"<td class=\"n\">{_score(mine.loc[c, 'previous_quarter'])}</td>"
         f"<td class=\"n\">{_change(mine, c)}</td><td class=\"n\">{_score(mine.loc[c, 'year_earlier'])}</td></tr>"
-        for c in FEATURE_COLUMNS)
+        for c in feature_columns())
     return ("<table><tr><th>Key feature (0-100)</th><th class=\"n\">This quarter</th><th class=\"n\">Previous</th>"
             f"<th class=\"n\">Change</th><th class=\"n\">A year earlier</th></tr>{rows}</table>")
 
@@ -229,10 +229,10 @@ def _score(value) -> str:
 
 def _counts_table(mine: pd.DataFrame) -> str:
     rows = "".join(
-        f"<tr><td>{_e(METRIC_NAMES[c])}</td><td class=\"n\">{_e(mine.loc[c, 'shown'])}</td>"
+        f"<tr><td>{_e(metric_names()[c])}</td><td class=\"n\">{_e(mine.loc[c, 'shown'])}</td>"
         f"<td class=\"n\">{_score(mine.loc[c, 'previous_quarter'])}</td>"
         f"<td class=\"n\">{_change(mine, c)}</td><td class=\"n\">{_score(mine.loc[c, 'year_earlier'])}</td></tr>"
-        for c in mine.index if c not in FEATURE_COLUMNS)
+        for c in mine.index if c not in feature_columns())
     return ("<table><tr><th>This quarter</th><th class=\"n\">Count</th><th class=\"n\">Previous</th>"
             f"<th class=\"n\">Change</th><th class=\"n\">A year earlier</th></tr>{rows}</table>"
             "<p class=\"note\">Counts of people are rounded to the nearest 5; * means fewer than the threshold "
@@ -285,7 +285,7 @@ def programme_overview(data: PackData, title: str, quarter_rows, trend, signs) -
     head = ("<tr><th data-sort=\"text\">Network</th><th data-sort=\"text\">Quarter</th>"
             "<th data-sort=\"text\">Stage</th><th data-sort=\"text\">Direction</th>"
             "<th data-sort=\"num\" class=\"n\">Active members</th><th>Active, last 8 quarters</th>"
-            + "".join(f"<th data-sort=\"num\" class=\"n\">{_e(FEATURE_NAMES[c])}</th>" for c in FEATURE_COLUMNS)
+            + "".join(f"<th data-sort=\"num\" class=\"n\">{_e(feature_names()[c])}</th>" for c in feature_columns())
             + "<th data-sort=\"text\">Strongest / weakest</th><th data-sort=\"num\">Warning signs</th></tr>")
     rows = []
     for network_id in sorted(data.selected):
@@ -293,10 +293,10 @@ def programme_overview(data: PackData, title: str, quarter_rows, trend, signs) -
         mine = quarter_rows[quarter_rows["network_id"] == network_id].set_index("metric")
         facts = network_facts(data, network_id, quarter_rows, signs)
         quarters, series = _trend_series(trend, network_id, ("active_members",))
-        values = series[METRIC_NAMES["active_members"]]
+        values = series[metric_names()["active_members"]]
         spark = charts.sparkline(values, "active members by quarter: " + ", ".join(_num(v) for v in values))
-        cells = "".join(_heat(mine.loc[c, "value"], mine.loc[c, "shown"]) for c in FEATURE_COLUMNS)
-        strong = (f"{FEATURE_NAMES[facts['strongest']]} / {FEATURE_NAMES[facts['weakest']]}"
+        cells = "".join(_heat(mine.loc[c, "value"], mine.loc[c, "shown"]) for c in feature_columns())
+        strong = (f"{feature_names()[facts['strongest']]} / {feature_names()[facts['weakest']]}"
                   if facts["strongest"] else "no evidence")
         signs_text = "; ".join(facts["attention"]) or "none"
         rows.append(

@@ -8,27 +8,31 @@ from __future__ import annotations
 
 import pandas as pd
 
-from netpulse.measures.key_features import FEATURE_COLUMNS
+from netpulse.config.key_features import active_key_features, feature_columns
 from netpulse.outputs.disclosure import SUPPRESSED
-from netpulse.outputs.pack.aggregates import COUNTS, METRICS, PackData, programme_totals, quarter_table, trend_table
+from netpulse.outputs.pack.aggregates import COUNTS, PackData, metrics, programme_totals, quarter_table, trend_table
 from netpulse.outputs.pack.quarters import quarter_label, quarter_months
 
-FEATURE_NAMES = {
-    "kf_shared_purpose": "Shared purpose", "kf_compelling_purpose": "Compelling purpose",
-    "kf_member_needs": "Meets members' needs", "kf_adaptive_leadership": "Adaptive leadership",
-    "kf_relationships": "Relationships", "kf_helpful_outputs": "Helpful outputs",
-}
-METRIC_NAMES = {
+COUNT_NAMES = {
     "active_members": "Active members", "new_members": "New members", "retained_members": "Retained members",
     "meetings_held": "Meetings held", "attendances": "Attendances", "forum_posts": "Forum posts",
-    "forum_replies": "Forum replies", "survey_responses": "Survey responses", **FEATURE_NAMES,
+    "forum_replies": "Forum replies", "survey_responses": "Survey responses",
 }
+
+
+def feature_names() -> dict[str, str]:
+    """Score column -> the key feature's heading (its short label, ``config/key_features.yaml``)."""
+    return {f.column: f.heading for f in active_key_features().features}
+
+
+def metric_names() -> dict[str, str]:
+    return {**COUNT_NAMES, **feature_names()}
 
 
 def shown(metric: str, value, hidden_base: bool) -> str:
     """The text of a published value: ``*`` hidden, blank no evidence."""
     if value is None or pd.isna(value):
-        if metric in FEATURE_COLUMNS:
+        if metric in feature_columns():
             return SUPPRESSED if hidden_base else ""
         return SUPPRESSED
     return f"{float(value):.0f}"
@@ -54,7 +58,7 @@ def quarter_indicators(data: PackData) -> pd.DataFrame:
                                                                     strict=True)],
         "quarter_months": [quarter_months(s) for s in table["quarter_start"]],
         "metric": table["metric"],
-        "metric_name": [METRIC_NAMES[m] for m in table["metric"]],
+        "metric_name": [metric_names()[m] for m in table["metric"]],
         "kind": table["kind"],
         "value": table["value"],
         "shown": [shown(m, v, hidden.get((n, pd.Timestamp(s)), False)) for n, s, m, v in
@@ -74,7 +78,7 @@ def trends(data: PackData) -> pd.DataFrame:
     rows = []
     for record in table.to_dict("records"):
         start = pd.Timestamp(record["period_start"]).date()
-        for metric in METRICS:
+        for metric in metrics():
             value = record[metric]
             value = None if value is None or pd.isna(value) else float(value)
             network_id = record["network_id"]
@@ -125,7 +129,7 @@ def data_coverage(data: PackData) -> pd.DataFrame:
 
 def totals(data: PackData) -> pd.DataFrame:
     frame = programme_totals(data.periods, data.selected)
-    rows = [{"metric": c, "metric_name": METRIC_NAMES[c], "total_of_shown": int(frame.iloc[0][c]),
+    rows = [{"metric": c, "metric_name": metric_names()[c], "total_of_shown": int(frame.iloc[0][c]),
              "excludes_hidden_cells": bool(frame.iloc[0][f"{c}_excludes_hidden"])} for c in COUNTS]
     return pd.DataFrame(rows)
 
@@ -170,5 +174,10 @@ DEFINITIONS = {
     "forum_posts": "Forum posts (topics and replies).",
     "forum_replies": "Forum posts that answer another post.",
     "survey_responses": "Completed member survey responses.",
-    **{c: f"{n} key-feature score, 0-100 (docs/methodology.md)." for c, n in FEATURE_NAMES.items()},
 }
+
+
+def definitions() -> dict[str, str]:
+    """What each column and metric of the pack's tables means (the workbook's Definitions sheet)."""
+    scores = {c: f"{n} key-feature score, 0-100 (docs/methodology.md)." for c, n in feature_names().items()}
+    return {**DEFINITIONS, **scores}

@@ -141,7 +141,7 @@ def _workbook(frames: dict, data: PackData) -> bytes:
     definitions = book.create_sheet("definitions")
     _append(definitions, ["column", "meaning"])
     for column in sorted(shown_columns | {"network_id", "stage"}):
-        _append(definitions, [column, tables.DEFINITIONS.get(column, "")])
+        _append(definitions, [column, tables.definitions().get(column, "")])
     fixed = datetime(2000, 1, 1)
     book.properties.created = fixed
     book.properties.modified = fixed
@@ -185,8 +185,8 @@ def _pdf(data: PackData, network_id: str, frames: dict, figures: list[tuple]) ->
          f"{data.build['build_id']}", 9, "normal"),
         ("", 6, "normal"),
         (f"Stage: {facts['stage']}    Direction: {facts['direction']}", 12, "bold"),
-        (f"Strongest key feature: {tables.FEATURE_NAMES.get(facts['strongest'], 'no evidence')};  weakest: "
-         f"{tables.FEATURE_NAMES.get(facts['weakest'], 'no evidence')}", 10, "normal"),
+        (f"Strongest key feature: {tables.feature_names().get(facts['strongest'], 'no evidence')};  weakest: "
+         f"{tables.feature_names().get(facts['weakest'], 'no evidence')}", 10, "normal"),
         ("Needs attention: " + ("; ".join(facts["attention"]) or "nothing flagged"), 10, "normal"),
         ("", 6, "normal"),
         (report.narrative(facts, mine), 10, "normal"),

@@ -292,7 +292,7 @@ def programme_overview(data: PackData, title: str, quarter_rows, trend, signs) -
         net = data.networks.set_index("network_id").loc[network_id]
         mine = quarter_rows[quarter_rows["network_id"] == network_id].set_index("metric")
         facts = network_facts(data, network_id, quarter_rows, signs)
-        quarters, series = _trend_series(trend, network_id, ("active_members",))
+        _quarters, series = _trend_series(trend, network_id, ("active_members",))
         values = series[METRIC_NAMES["active_members"]]
         spark = charts.sparkline(values, "active members by quarter: " + ", ".join(_num(v) for v in values))
         cells = "".join(_heat(mine.loc[c, "value"], mine.loc[c, "shown"]) for c in FEATURE_COLUMNS)

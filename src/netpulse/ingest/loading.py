@@ -276,7 +276,9 @@ def _batches(new: list[tuple[LandingFile, str]]):
     for a later batch, so that it is recorded as that one's duplicate once that is loaded."""
     pending = new
     while pending:
-        seen, now, later = set(), [], []
+        seen: set[str] = set()
+        now: list[tuple[LandingFile, str]] = []
+        later: list[tuple[LandingFile, str]] = []
         for landing_file, sha in pending:
             (later if sha in seen else now).append((landing_file, sha))
             seen.add(sha)

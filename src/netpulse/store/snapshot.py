@@ -187,7 +187,7 @@ def apply_comments(con: duckdb.DuckDBPyConnection) -> None:
         "where database_name = current_database() and schema_name in ('indicators', 'core', 'meta') "
         "and not internal").fetchall()
     statements = []
-    columns = {}
+    columns: dict[tuple[str, str], set[str]] = {}
     for schema, table, column in con.execute(
             "select schema_name, table_name, column_name from duckdb_columns() "
             "where database_name = current_database() and schema_name in ('indicators', 'core', 'meta')").fetchall():

@@ -85,8 +85,8 @@ def network_facts(data: PackData, network_id: str, quarter_rows: pd.DataFrame, s
     else:
         direction = "holding steady"
     scores = {c: get(c) for c in FEATURE_COLUMNS if get(c) is not None}
-    strongest = max(scores, key=scores.get) if scores else None
-    weakest = min(scores, key=scores.get) if scores else None
+    strongest = max(scores, key=scores.__getitem__) if scores else None
+    weakest = min(scores, key=scores.__getitem__) if scores else None
     current = signs[(signs["network_id"] == network_id) & signs["in_pack_quarter"]]
     attention = [f"{t} ({s}, {h} quarter{'s' if h != 1 else ''})"
                  for t, s, h in zip(current["title"], current["severity"], current["quarters_held"], strict=True)]

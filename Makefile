@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: setup demo test test-fast bench clean calibrate airflow airflow-stop browsers
+.PHONY: setup demo test test-fast lint bench clean calibrate airflow airflow-stop browsers
 
 setup: $(INSTALLED)
 
@@ -24,6 +24,16 @@ test: $(INSTALLED) browsers
 # SMOKE), Hypothesis trying fewer examples; no system package needed. `make test` stays the full suite.
 test-fast: $(INSTALLED)
 	$(PY) -m pytest -q -m "unit or smoke" --hypothesis-profile=fast
+
+# Static checks: ruff (pyproject.toml), sqlfluff with the DuckDB dialect over every SQL file (.sqlfluff),
+# mypy on src/ (pyproject.toml, [tool.mypy]) and the layering check; docs/decisions.md says why these.
+# `make test` runs the same through tests/test_lint.py and tests/test_layers.py.
+SQL := transforms warehouse src/netpulse/store/snapshot_views
+lint: $(INSTALLED)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/sqlfluff lint $(SQL)
+	$(PY) -m mypy
+	$(PY) -m pytest -q tests/test_layers.py
 
 # Each network's stage over time under every stage-rules version (docs/methodology.md, "Calibration"),
 # e.g. `make calibrate ARGS="--landing var/demo/landing --rules my/stage-rules-4.yaml"`.

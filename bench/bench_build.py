@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.landing_shape import write_landing, write_new_file  # noqa: E402
+from bench.landing_shape import write_landing, write_new_file
 
 
 def settings_for(workdir: Path):

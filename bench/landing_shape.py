@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import itertools
 import sys
 import zlib
 from pathlib import Path
@@ -161,7 +162,7 @@ def write_chunks(rng: np.random.Generator, frame: pd.DataFrame, folder: Path, st
     cuts = np.sort(rng.choice(starts, size=min(count - 1, len(starts)), replace=False))
     bounds = np.concatenate([[0], cuts, [len(MONTHS)]])
     paths = []
-    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+    for lo, hi in itertools.pairwise(bounds):
         part = frame[(month >= lo) & (month < hi)].drop(columns="_month")
         span = f"{MONTHS[lo]:%Y-%m}" + (f"-to-{MONTHS[hi - 1]:%Y-%m}" if hi - lo > 1 else "")
         paths.append(write(part, folder / f"{stem}-{span}.csv"))
@@ -382,7 +383,7 @@ def make_survey(rng: np.random.Generator, m: Members, waves: int) -> pd.DataFram
 
 def write_new_file(landing: Path, tag: str, network: str | None = None, rows: int = 50) -> Path:
     """One new small attendance file (a late meeting in December 2025) for an existing network."""
-    network = network or sorted(p.name for p in landing.iterdir() if p.is_dir())[0]
+    network = network or min(p.name for p in landing.iterdir() if p.is_dir())
     rng = np.random.default_rng(zlib.crc32(tag.encode()))
     roster = pd.read_csv(next((landing / network / "roster").glob("*.csv")), dtype=str, keep_default_na=False)
     emails = roster.loc[roster["left_on"] == "", "email"].to_numpy()

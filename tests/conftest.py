@@ -24,7 +24,7 @@ for _name in [k for k in os.environ if k.startswith("NETPULSE_")]:
     del os.environ[_name]  # tests never pick up a developer's real settings
 
 from netpulse.config.settings import Settings  # noqa: E402
-from tests.helpers import TEST_KEY  # noqa: E402,F401
+from tests.helpers import TEST_KEY  # noqa: E402
 
 
 @pytest.fixture

@@ -31,7 +31,7 @@ def test_a_failing_model_leaves_the_previous_build_visible_and_records_the_failu
     (project / "transforms" / "5_indicators" / "broken_model.sql").write_text(
         "select 1 / 0 as x from indicators.network_period where error('deliberate failure') is null")
     monkeypatch.setenv("NETPULSE_PROJECT_DIR", str(project))
-    with pytest.raises(RuntimeError, match="model indicators.broken_model .* failed"):
+    with pytest.raises(RuntimeError, match=r"model indicators.broken_model .* failed"):
         build(settings)
 
     assert query(settings, "select distinct build_id from indicators.network_period") == [(first.build_id,)]

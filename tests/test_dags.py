@@ -6,7 +6,9 @@ import json
 import subprocess
 import sys
 import threading
+from datetime import UTC
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import ClassVar
 
 import pytest
 
@@ -117,9 +119,9 @@ def asset_events(dag_id: str, run_id: str) -> int:
 
 
 class _Webhook(BaseHTTPRequestHandler):
-    received: list[dict] = []
+    received: ClassVar[list[dict]] = []
 
-    def do_POST(self):  # noqa: N802 - http.server's name
+    def do_POST(self):  # http.server's name
         body = self.rfile.read(int(self.headers["Content-Length"]))
         type(self).received.append(json.loads(body))
         self.send_response(204)
@@ -218,7 +220,7 @@ def test_finding_new_files_takes_no_lock_while_a_writer_holds_the_warehouse(sett
 
 def test_a_backfilled_quarter_writes_what_the_command_line_writes_for_that_quarter(dags, settings, tmp_path,
                                                                                    monkeypatch):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from netpulse.cli import main
 
@@ -233,7 +235,7 @@ def test_a_backfilled_quarter_writes_what_the_command_line_writes_for_that_quart
     # logical date, each writing the quarter complete by then.
     written = {}
     for as_of in ("2026-04-01", "2026-07-01"):
-        logical = datetime.fromisoformat(as_of).replace(hour=6, tzinfo=timezone.utc)
+        logical = datetime.fromisoformat(as_of).replace(hour=6, tzinfo=UTC)
         assert run_dag(dags, EXTRACT_DAG_ID, log, logical_date=logical).succeeded, log.read_text()[-3000:]
         written.update({p.name: p.read_bytes() for p in settings.extracts.rglob("*.csv")})
     assert sorted(written) == ["net_quarter_2026-01-01.csv", "net_quarter_2026-04-01.csv"]

@@ -92,7 +92,7 @@ def test_files_are_where_the_landing_zone_expects_them(demo):
 
 
 def test_every_file_has_exactly_the_required_header(demo):
-    landing, _, summary = demo
+    _landing, _, summary = demo
     malformed = set(summary["malformed_files"])
     for path in summary["files"]:
         if path in malformed:
@@ -248,14 +248,14 @@ def test_roster_rows_follow_the_rules(demo):
 
 
 def test_only_fake_email_domains_are_used(demo):
-    landing, _, summary = demo
+    _landing, _, summary = demo
     for path in summary["files"]:
         for row in _read(path):
             addresses = [row["email"]] if "email" in row else []
             addresses += [a for a in row.get("other_emails", "").split(";") if a]
             for address in addresses:
                 domain = _key(address).split("@")[1]
-                assert domain.endswith(".example") or domain.endswith("example.org"), address
+                assert domain.endswith((".example", "example.org")), address
 
 
 def test_some_members_use_an_alias_address(demo):

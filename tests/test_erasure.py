@@ -70,7 +70,7 @@ def test_the_erasure_finds_the_member_under_every_address_and_deletes_their_raw_
     settings, report = erased
     assert report.rows_removed == {"raw.survey_answers": 2, "raw.attendance": 1, "raw.forum": 1,
                                    "raw.survey_responses": 1, "raw.roster": 1}
-    assert A_KEYS <= {k for (k,) in query(settings, "select erased_key from meta.erasures")}
+    assert {k for (k,) in query(settings, "select erased_key from meta.erasures")} >= A_KEYS
     for table in ("raw.attendance", "raw.forum", "raw.survey_responses", "raw.roster"):
         emails = {e for (e,) in query(settings, f"select lower(trim(email)) from {table}")}
         assert not emails & {"a@x.example", "a2@x.example"}, table

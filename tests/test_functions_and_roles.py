@@ -180,7 +180,7 @@ def test_a_survey_response_serves_no_function(built):
 
 
 def test_in_a_period_without_activity_functions_have_no_events_and_no_shares(built):
-    expected = {f: (0, None) for f in FUNCTIONS[:-1]} | {"investing/providing": (None, None)}
+    expected = dict.fromkeys(FUNCTIONS[:-1], (0, None)) | {"investing/providing": (None, None)}
     assert functions(built, "2026-03-01") == expected
 
 
@@ -231,7 +231,7 @@ def test_facilitators_replied_to_another_member_new_this_period(built, period, e
 
 
 @pytest.mark.parametrize("period, expected", [
-    ("2026-01-01", {m: "tied to members of 2 other organisations" for m in "abc"}),
+    ("2026-01-01", dict.fromkeys("abc", "tied to members of 2 other organisations")),
     ("2026-02-01", {"b": "tied to members of 2 other organisations"}),
     ("2026-04-01", {}),
 ])

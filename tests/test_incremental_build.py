@@ -76,7 +76,7 @@ def test_a_new_file_rebuilds_its_network_only_and_appends_only_its_rows_to_histo
 
 
 def test_an_erasure_rebuilds_the_network_it_was_in(built):
-    settings, first = built
+    settings, _first = built
     erase_member(settings, "west", "p0@west.example")
     report = build(settings)
     assert (report.kind, report.networks_built) == ("incremental", ["west"])

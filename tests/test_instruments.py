@@ -68,7 +68,7 @@ def test_default_instrument_headline_items_are_one_per_feature_and_match_the_dem
     headline = [instrument.item(f"q{n}") for n in range(1, 7)]
     assert [i.key_feature for i in headline] == list(key_feature_titles())
     assert not any(i.reverse for i in headline)
-    assert demo_data.SURVEY_INSTRUMENT == instrument.id
+    assert instrument.id == demo_data.SURVEY_INSTRUMENT
     assert set(demo_data.SURVEY_ITEMS) <= set(instrument.item_ids)
 
 
@@ -240,5 +240,5 @@ def test_keep_free_text_is_accepted_with_a_warning_that_v1_never_loads_it(tmp_pa
 def test_find_instrument_by_id_or_path():
     assert find_instrument("netpulse-core-v1").id == "netpulse-core-v1"
     assert find_instrument(str(FIXTURE)).id == "resp-clinical-2026"
-    with pytest.raises(ConfigError, match="no instrument 'core-v9'.*known: netpulse-core-v1"):
+    with pytest.raises(ConfigError, match=r"no instrument 'core-v9'.*known: netpulse-core-v1"):
         find_instrument("core-v9")

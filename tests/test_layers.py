@@ -17,7 +17,7 @@ PACKAGE = REPO / "src" / "netpulse"
 
 def _layers() -> dict[str, int]:
     text = (REPO / "docs" / "architecture.md").read_text(encoding="utf-8")
-    block = re.search(r"<!-- layers -->(.*?)<!-- /layers -->", text, re.S).group(1)
+    block = re.search(r"<!-- layers -->(.*?)<!-- /layers -->", text, re.DOTALL).group(1)
     layers = {}
     for number, line in enumerate(block.strip().splitlines(), 1):
         for name in re.findall(r"`([a-z_]+)`", line):

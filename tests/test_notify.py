@@ -8,6 +8,7 @@ import socketserver
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from types import SimpleNamespace
+from typing import ClassVar
 
 import pytest
 
@@ -20,9 +21,9 @@ def _context(error: Exception) -> dict:
 
 
 class _Recorder(BaseHTTPRequestHandler):
-    received: list[tuple[str, dict]] = []
+    received: ClassVar[list[tuple[str, dict]]] = []
 
-    def do_POST(self):  # noqa: N802 - http.server's name
+    def do_POST(self):  # http.server's name
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         type(self).received.append((self.path, body))
         self.send_response(200)
@@ -77,7 +78,7 @@ def test_an_unknown_target_is_refused_by_name(target):
 class _SmtpSession(socketserver.StreamRequestHandler):
     """Just enough SMTP to take one message: greets, accepts every command, keeps the DATA."""
 
-    messages: list[dict] = []
+    messages: ClassVar[list[dict]] = []
 
     def handle(self):
         envelope = {"to": [], "data": ""}

@@ -12,6 +12,7 @@ import socketserver
 import subprocess
 import threading
 from pathlib import Path
+from typing import ClassVar
 
 import pandas as pd
 import pytest
@@ -150,16 +151,16 @@ def test_the_html_asks_for_nothing_outside_itself(pack):
     _, result = pack
     for path in result.folder.glob("*.html"):
         text = path.read_text(encoding="utf-8")
-        assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", text, re.I), path.name
+        assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", text, re.IGNORECASE), path.name
         assert not re.search(r"url\(\s*['\"]?(?!data:|#)", text), path.name
         assert "@import" not in text and "@font-face" not in text
 
 
 class _Recorder(http.server.BaseHTTPRequestHandler):
     """A proxy that answers nothing and writes down every request the browser makes through it."""
-    seen: list[str] = []
+    seen: ClassVar[list[str]] = []
 
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):  # http.server's name
         _Recorder.seen.append(self.path)
         self.send_error(502)
 
@@ -224,7 +225,7 @@ def test_what_would_move_the_stage_gives_thresholds_never_counts_of_people(pack)
                                       "order by period_start desc limit 1")
     assert basis != needs and re.search(r"\d+ active members", needs), "the analysts' text quotes counts"
     report = html.unescape((result.folder / "big.html").read_text(encoding="utf-8"))
-    (paragraph,) = re.findall(r"<b>What would move it.</b>(.*?)</p>", report, flags=re.S)
+    (paragraph,) = re.findall(r"<b>What would move it.</b>(.*?)</p>", report, flags=re.DOTALL)
     assert basis[1:] in paragraph
     assert needs[1:] not in report
     assert not re.search(r"\b\d+ (active members|retained)", paragraph)

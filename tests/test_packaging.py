@@ -71,9 +71,9 @@ def test_the_installed_wheel_runs_a_landing_zone_from_another_folder(wheel, tmp_
     # The dependencies come from this interpreter's environment (a line in a .pth file adds its
     # site-packages without running the editable install's own .pth there); netpulse itself
     # comes only from the wheel.
-    (purelib,) = [p for p in subprocess.run(
+    (purelib,) = list(subprocess.run(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True, capture_output=True, text=True).stdout.split()]
+        check=True, capture_output=True, text=True).stdout.split())
     Path(purelib, "netpulse_test_dependencies.pth").write_text("\n".join(site.getsitepackages()) + "\n")
     subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--ignore-installed", str(wheel)],
                    check=True)

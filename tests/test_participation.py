@@ -417,7 +417,7 @@ def test_blau_indices_match_the_hand_values(built, period, expected):
     ("organisation", 0), ("sector", 1), ("profession", 2), ("patient_or_carer", 3),
 ])
 def test_blau_matches_an_independent_computation_over_the_active_members(built, period, attribute, position):
-    active = {k for k in member_rows(built, "net", period)}
+    active = set(member_rows(built, "net", period))
     names = {key(NET[m]): m for m in NET}
     labels = {"true": "patient or carer", "false": "staff"}
     values = [ROSTER[names[k]][position] for k in active if names[k] in ROSTER]

@@ -172,7 +172,7 @@ def test_longitudinal_views_give_previous_period_year_ago_and_publications(built
 
 
 def test_worked_queries_of_the_analyst_guide_run_on_the_snapshot(built):
-    blocks = re.findall(r"```sql\n(.*?)```", ANALYST_GUIDE.read_text(encoding="utf-8"), flags=re.S)
+    blocks = re.findall(r"```sql\n(.*?)```", ANALYST_GUIDE.read_text(encoding="utf-8"), flags=re.DOTALL)
     assert len(blocks) >= 10
     failures = []
     with snapshot(built) as con:
@@ -186,7 +186,7 @@ def test_worked_queries_of_the_analyst_guide_run_on_the_snapshot(built):
 
 def test_relationships_fell_two_quarters_running_is_what_it_says(built):
     guide = ANALYST_GUIDE.read_text(encoding="utf-8")
-    sql = re.search(r"<!-- query: fell-two-quarters -->\n```sql\n(.*?)```", guide, flags=re.S).group(1)
+    sql = re.search(r"<!-- query: fell-two-quarters -->\n```sql\n(.*?)```", guide, flags=re.DOTALL).group(1)
     with snapshot(built) as con:
         got = sorted(con.execute(sql).fetchall())
         scores = con.execute("select network_id, period_start, kf_relationships from indicators.network_period "
@@ -235,7 +235,7 @@ def test_readers_never_fail_or_see_a_half_fresh_state_while_the_pipeline_writes(
                 with snapshot(fresh) as con:
                     builds_seen.add(_consistent_build(con))
                 reads += 1
-            except Exception as exc:  # noqa: BLE001 - every failure a reader could meet counts
+            except Exception as exc:  # every failure a reader could meet counts
                 errors.append(repr(exc))
             time.sleep(0.02)
         output = run.stdout.read()

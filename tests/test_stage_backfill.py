@@ -45,7 +45,7 @@ def two_builds(tmp_path_factory):
 
 
 def test_every_build_classifies_every_period_with_every_version(two_builds):
-    settings, first, second = two_builds
+    settings, _first, _second = two_builds
     shipped = {r.version for r in load_rule_sets()}
     rows = query(settings, "select stage_rules_version, count(*), bool_and(is_current_rules) "
                  "from indicators.network_stages where grain = 'month' group by all order by 1")
@@ -66,7 +66,7 @@ def test_the_new_current_version_feeds_network_period_and_is_backfilled_from_the
 
 
 def test_earlier_versions_and_earlier_builds_stay_queryable(two_builds):
-    settings, first, second = two_builds
+    settings, first, _second = two_builds
     # The shipped versions never call six months established.
     (established,) = query(settings, "select count(*) from indicators.network_stages "
                            "where stage_rules_version <> 'stage-rules-99' and stage = 'established'")[0]

@@ -144,9 +144,9 @@ def test_one_host_is_established_by_v3_with_a_leadership_warning_sign(built):
         from indicators.network_period where network_id = 'one-host' and grain = 'quarter'
         order by period_start desc limit 1""")[0]
     assert 65 <= active <= 85 and retained >= 50 and meetings == 3
-    signs = {sign: severity for sign, severity in built.query("""
+    signs = dict(built.query("""
         select warning_sign, severity from indicators.warning_signs
-        where network_id = 'one-host' and grain = 'quarter' and period_start = ?""", [quarter])}
+        where network_id = 'one-host' and grain = 'quarter' and period_start = ?""", [quarter]))
     assert signs.get("leadership_not_rotating") == "high", signs
     # The leadership score is reported beside the stage, and is low: one person leads.
     assert leadership is not None and leadership < 30
@@ -322,7 +322,7 @@ def test_a_configuration_folder_file_with_a_shipped_name_wins(tmp_path, monkeypa
 
 def test_a_configuration_folder_that_is_not_a_folder_is_refused(tmp_path, monkeypatch):
     monkeypatch.setenv("NETPULSE_CONFIG_DIR", str(tmp_path / "missing"))
-    with pytest.raises(ConfigError, match="NETPULSE_CONFIG_DIR .* is not a folder"):
+    with pytest.raises(ConfigError, match=r"NETPULSE_CONFIG_DIR .* is not a folder"):
         instrument_paths()
 
 

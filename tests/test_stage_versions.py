@@ -109,7 +109,7 @@ def test_the_environment_may_name_a_version_already_in_the_folder(monkeypatch):
 def test_a_different_file_reusing_a_version_is_refused(tmp_path, monkeypatch):
     path = write(tmp_path, "stage-rules-1", rules=one_rule({"metric": "active_members", "op": ">=", "value": 1}))
     monkeypatch.setenv("NETPULSE_STAGE_RULES", str(path))
-    with pytest.raises(ConfigError, match="version 'stage-rules-1' is also .*give the new rules a new version"):
+    with pytest.raises(ConfigError, match=r"version 'stage-rules-1' is also .*give the new rules a new version"):
         load_rule_sets()
 
 

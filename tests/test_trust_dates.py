@@ -59,8 +59,8 @@ def test_one_meeting_dated_2099_quarantines_its_file_with_the_line_and_the_bound
     bad = result["north/attendance/bad.csv"]
     assert bad.status == "quarantined"
     assert "(line 4)" in bad.error
-    assert "meeting_start '2099-03-01T10:00:00', meeting_end '2099-03-01T11:00:00', joined_at " \
-           "'2099-03-01T10:00:00', left_at '2099-03-01T11:00:00' is after the delivery arrived (" in bad.error
+    assert ("meeting_start '2099-03-01T10:00:00', meeting_end '2099-03-01T11:00:00', joined_at "
+            "'2099-03-01T10:00:00', left_at '2099-03-01T11:00:00' is after the delivery arrived (") in bad.error
     assert "+ 2 days (NETPULSE_FUTURE_MARGIN_DAYS): fix the date in the export" in bad.error
     for path in ("north/attendance/good.csv", "south/attendance/good.csv", "north/forum/posts.csv"):
         assert result[path].status == "loaded", path

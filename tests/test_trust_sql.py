@@ -141,7 +141,7 @@ def test_netpulse_creates_its_files_private_even_under_a_permissive_umask(built)
     settings = built["settings"]
     assert stat.S_IMODE(settings.warehouse.stat().st_mode) == 0o600
     assert stat.S_IMODE(snapshot_path(settings.warehouse).stat().st_mode) == 0o640
-    written = [p for p in settings.data_docs.rglob("*")]
+    written = list(settings.data_docs.rglob("*"))
     assert written, "the quarantined file has a Data Docs page"
     assert [p for p in written if p.stat().st_mode & stat.S_IRWXO] == []
 

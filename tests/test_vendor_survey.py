@@ -126,12 +126,12 @@ def test_qualtrics_legacy_export_with_two_header_rows():
 
 def test_qualtrics_oldest_legacy_export_with_v_column_ids():
     content = (
-        "V1,V2,V3,V4,V5,V6,V7,V8,V9,V10,Q2_1\n"
-        "ResponseID,ResponseSet,Name,ExternalDataReference,EmailAddress,IPAddress,Status,StartDate,EndDate,"
-        "Finished,Matrix - I know why this network exists.\n"
-        "R_1,Default Response Set,\"Okafor, Amara\",,amara.okafor@nhs.example,192.0.2.1,0,"
-        "2016-05-03 10:00:00,2016-05-03 10:04:00,1,Agree\n"
-    ).encode()
+        b"V1,V2,V3,V4,V5,V6,V7,V8,V9,V10,Q2_1\n"
+        b"ResponseID,ResponseSet,Name,ExternalDataReference,EmailAddress,IPAddress,Status,StartDate,EndDate,"
+        b"Finished,Matrix - I know why this network exists.\n"
+        b"R_1,Default Response Set,\"Okafor, Amara\",,amara.okafor@nhs.example,192.0.2.1,0,"
+        b"2016-05-03 10:00:00,2016-05-03 10:04:00,1,Agree\n"
+    )
     parsed = qualtrics.parse(content, YMD, INSTRUMENT)
     assert parsed[["response_id", "email", "submitted_at", "finished", "q1"]].iloc[0].tolist() == [
         "R_1", "amara.okafor@nhs.example", "2016-05-03T10:04:00", "true", "4"]

@@ -10,6 +10,7 @@ import logging
 import sys
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 log = logging.getLogger("netpulse.progress")
 
@@ -37,7 +38,7 @@ class Progress:
     what: str
     total: int
     rate_unit: str | None = None
-    stream: object = None
+    stream: Any = None  # a text stream; sys.stderr when not given
     done: int = 0
     units: int = 0
     started: float = field(default_factory=time.perf_counter)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import duckdb
 
@@ -99,7 +99,7 @@ def erase_member(settings: Settings, network_id: str, email: str, *, requested_b
                         "or member_key in (select erased_key from erased_keys))", [network_id])
             con.execute(
                 "insert or replace into meta.erasures select ?, erased_key, ?, ?, ? from erased_keys",
-                [network_id, datetime.now(timezone.utc).replace(tzinfo=None), requested_by,
+                [network_id, datetime.now(UTC).replace(tzinfo=None), requested_by,
                  sum(removed.values())])
             con.execute("drop table erased_keys")
             con.execute("commit")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pandas as pd
 
@@ -113,7 +113,7 @@ def decide(settings: Settings, proposal: str, decision: str, decided_by: str | N
         con.execute(
             "insert or replace into meta.identity_decisions values (?, ?, ?, ?, ?, ?)",
             [row["network_id"], row["identity_hash"], row["member_key"], decision,
-             datetime.now(timezone.utc).replace(tzinfo=None), decided_by or os.environ.get("USER")],
+             datetime.now(UTC).replace(tzinfo=None), decided_by or os.environ.get("USER")],
         )
     return row.to_dict()
 

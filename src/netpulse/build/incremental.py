@@ -71,7 +71,7 @@ class Scratch:
         self.warehouse = '"' + self.catalog.replace('"', '""') + '"'  # for SQL: named after the file
         self.networks: list[str] = []
 
-    def __enter__(self) -> "Scratch":
+    def __enter__(self) -> Scratch:
         self.con.execute(f"attach ':memory:' as {SCRATCH}")
         for schema in SCHEMAS:
             self.con.execute(f"create schema {SCRATCH}.{schema}")

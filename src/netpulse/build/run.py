@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import duckdb
 import pandas as pd
@@ -80,7 +80,7 @@ class BuildReport:
 
 
 def _utc_now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 @dataclass
@@ -131,14 +131,14 @@ def build(settings: Settings, *, run_id: str | None = None, full: bool = False,
                                               workers=workers, limits=settings.limits, earliest_date=earliest)
         plan = plan_build(con, definitions, [m.name for m in models], full=full, networks=networks)
         if plan.kind == "nothing":
-            report = BuildReport(None, run_id, [], 0, rules.version, kind="nothing", networks_total=plan.total,
-                                 last_build=plan.last_build, reason=plan.reason)
-            log.info(report.summary())
+            nothing = BuildReport(None, run_id, [], 0, rules.version, kind="nothing", networks_total=plan.total,
+                                  last_build=plan.last_build, reason=plan.reason)
+            log.info(nothing.summary())
             publish_snapshot(con, settings.warehouse)  # only when missing or behind the last build
-            return report
+            return nothing
         last_delivery = con.execute("select max(delivery_id) from meta.deliveries").fetchone()[0]
         state = _Build(build_id, run_id, versions, definitions, started_at, last_delivery, settings, rules.version)
-        report = None
+        report: BuildReport | None = None
         if plan.kind == "incremental":
             report = _build_incremental(con, models, plan, state)
             if report is None:  # fell back: the reason is logged

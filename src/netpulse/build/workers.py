@@ -16,10 +16,10 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import forkserver
-from typing import Callable, Sequence
 
 from netpulse.progress import Progress
 
@@ -40,7 +40,7 @@ class Workers:
         self.count = max(1, int(count))
         self._pool: Executor | None = None
 
-    def __enter__(self) -> "Workers":
+    def __enter__(self) -> Workers:
         return self
 
     def __exit__(self, *exc) -> None:

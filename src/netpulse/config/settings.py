@@ -122,7 +122,7 @@ class InputLimits:
     allow_symlinks_outside: bool = False
 
     @classmethod
-    def from_env(cls) -> "InputLimits":
+    def from_env(cls) -> InputLimits:
         env, defaults = os.environ, cls()
         return cls(
             archive_max_total_bytes=_int(env, "NETPULSE_ARCHIVE_MAX_TOTAL_BYTES", defaults.archive_max_total_bytes),
@@ -164,7 +164,7 @@ class Settings:
     limits: InputLimits = InputLimits()
 
     @classmethod
-    def from_env(cls, **overrides) -> "Settings":
+    def from_env(cls, **overrides) -> Settings:
         env = os.environ
         home = Path(env.get("NETPULSE_HOME", "var"))
         config = env.get("NETPULSE_CONFIG")

@@ -25,7 +25,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 def _unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
     seen: dict[object, int] = {}
     for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+        key = loader.construct_object(key_node, deep=deep)
         try:
             first = seen.setdefault(key, key_node.start_mark.line + 1)
         except TypeError:  # an unhashable key: the constructor below says so in its own words
@@ -70,7 +70,7 @@ def read_yaml(path: Path | str, what: str, *, expect: type = dict, empty: Any = 
     if document is None and empty is not None:
         return empty
     if not isinstance(document, expect):
-        kind = {dict: "a mapping", list: "a list"}.get(expect, expect.__name__)
+        kind = "a mapping" if expect is dict else "a list" if expect is list else expect.__name__
         raise ConfigError(f"{what} {path}: expected {kind} at the top level, found "
                           f"{type(document).__name__ if document is not None else 'an empty file'}")
     return document

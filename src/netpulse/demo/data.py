@@ -26,7 +26,7 @@ import csv
 import random
 import unicodedata
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -97,7 +97,7 @@ class Organisation:
     domain: str
     weight: int = 1  # how many members come from here, relative to the others
 
-    def weighted(self, weight: int) -> "Organisation":
+    def weighted(self, weight: int) -> Organisation:
         return replace(self, weight=weight)
 
 
@@ -747,8 +747,8 @@ class _Post:
     created: datetime
     author: Member
     kind: str                        # topic | reply | reaction
-    topic: "_Post | None" = None     # None for a topic post itself
-    parent: "_Post | None" = None
+    topic: _Post | None = None     # None for a topic post itself
+    parent: _Post | None = None
     post_id: str = ""
 
 
@@ -839,7 +839,7 @@ def _forum(rng: random.Random, story: Story, end: date) -> list[tuple[date, dict
     for post in posts:
         if story.forum_utc_from and post.created.date() >= story.forum_utc_from:
             # After the platform upgrade the export gives UTC; before, local time.
-            utc = post.created.replace(tzinfo=zone).astimezone(timezone.utc)
+            utc = post.created.replace(tzinfo=zone).astimezone(UTC)
             created_at = utc.strftime("%Y-%m-%dT%H:%M:%SZ")
         else:
             created_at = _iso(post.created)

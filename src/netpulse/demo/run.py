@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from netpulse.build.run import latest_periods
 from netpulse.config.key_features import active_key_features
@@ -33,7 +33,7 @@ def run_demo(settings: Settings) -> int:
     home = prepare_airflow(settings)
     log_path = home / "demo-dag-runs.log"
     dags = load_dags(settings)
-    as_of = datetime.combine(DEMO_END + timedelta(days=1), datetime.min.time(), tzinfo=timezone.utc)
+    as_of = datetime.combine(DEMO_END + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
     outcomes = [run_dag(dags, INGEST_DAG_ID, log_path)]
     outcomes.append(run_dag(dags, BUILD_DAG_ID, log_path))
     outcomes.append(run_dag(dags, EXTRACT_DAG_ID, log_path, logical_date=as_of))

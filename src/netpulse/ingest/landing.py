@@ -7,7 +7,7 @@ import logging
 import os
 import stat
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from netpulse.config.networks import NETWORK_ID_PATTERN
@@ -182,7 +182,7 @@ def find_landing_files(landing: Path, sources: tuple[str, ...] = SOURCES, *,
                         source=source_dir.name,
                         format=export_format,
                         size_bytes=item.stat.st_size,
-                        modified_at=datetime.fromtimestamp(item.stat.st_mtime, timezone.utc).replace(tzinfo=None),
+                        modified_at=datetime.fromtimestamp(item.stat.st_mtime, UTC).replace(tzinfo=None),
                         refusal=item.refusal,
                         link_target=item.link_target,
                     )

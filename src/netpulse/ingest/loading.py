@@ -14,7 +14,7 @@ import sys
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -92,7 +92,7 @@ class IngestReport:
 
 
 def new_run_id(prefix: str = "manual") -> str:
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     return f"{prefix}__{stamp}__{uuid.uuid4().hex[:8]}"
 
 
@@ -276,7 +276,9 @@ def _batches(new: list[tuple[LandingFile, str]]):
     for a later batch, so that it is recorded as that one's duplicate once that is loaded."""
     pending = new
     while pending:
-        seen, now, later = set(), [], []
+        seen: set[str] = set()
+        now: list[tuple[LandingFile, str]] = []
+        later: list[tuple[LandingFile, str]] = []
         for landing_file, sha in pending:
             (later if sha in seen else now).append((landing_file, sha))
             seen.add(sha)
@@ -526,7 +528,7 @@ def _drift_in_words(previous: tuple, columns: list[str]) -> str | None:
 
 
 def _utc_now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _write(con, deliveries: list[_Delivery], typed: list[_Typed], run_id: str) -> None:

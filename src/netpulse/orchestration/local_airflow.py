@@ -33,7 +33,7 @@ from netpulse.orchestration.tasks import WAREHOUSE_POOL
 DEFAULT_HOME = Path("var/airflow-local")
 DEFAULT_PORT = 8780  # not 8080 (often taken); the log servers take the next two ports
 PID_FILE = "netpulse-standalone.pid"
-PASSWORD_FILE = "simple_auth_manager_passwords.json.generated"
+PASSWORD_FILE = "simple_auth_manager_passwords.json.generated"  # noqa: S105 - a file name, no password
 UNPAUSED_DAGS = ("netpulse_ingest", "netpulse_build", "netpulse_quarterly_extract")
 # The NETPULSE_* paths a worker needs, made absolute for processes that start elsewhere.
 PATH_SETTINGS = {"NETPULSE_HOME": "home", "NETPULSE_LANDING": "landing", "NETPULSE_WAREHOUSE": "warehouse",
@@ -190,7 +190,7 @@ def _request(url: str, body: dict | None = None, *, token: str | None = None, me
     if token:
         headers["Authorization"] = f"Bearer {token}"
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, headers=headers, method=method or ("POST" if data else "GET"))
+    request = urllib.request.Request(url, data=data, headers=headers, method=method or ("POST" if data else "GET"))  # noqa: S310
     with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback only
         return json.loads(response.read() or b"{}")
 

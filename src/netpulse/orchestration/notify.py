@@ -66,7 +66,7 @@ def notify_failure(context) -> None:
     log.error("%s", message.text)
     try:
         send(target, message)
-    except Exception:  # noqa: BLE001 - reported in the log, the task's failure stands
+    except Exception:  # reported in the log, the task's failure stands
         log.exception("could not deliver the failure notification to %s", _redacted(target))
 
 
@@ -85,7 +85,8 @@ def send(target: str, message: FailureMessage) -> None:
 
 
 def post_json(url: str, payload: dict) -> None:
-    request = urllib.request.Request(url, data=json.dumps(payload).encode("utf-8"), method="POST",
+    # The URL is the operator's NETPULSE_NOTIFY setting, not a value from a delivery.
+    request = urllib.request.Request(url, data=json.dumps(payload).encode("utf-8"), method="POST",  # noqa: S310
                                      headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as response:  # noqa: S310
         if response.status >= 300:

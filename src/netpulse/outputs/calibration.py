@@ -15,6 +15,7 @@ landing zone can be calibrated without touching the configured warehouse.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import secrets
 import tempfile
 from pathlib import Path
@@ -146,7 +147,7 @@ def format_calibration(table: pd.DataFrame, rule_sets: list[StageRules], grain: 
         lines += ["", f"network {network_id}",
                   "  " + "  ".join(h.ljust(w) for h, w in zip(headings, widths, strict=True)).rstrip()]
         lines += ["  " + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
-        for earlier, later in zip(versions, versions[1:], strict=False):
+        for earlier, later in itertools.pairwise(versions):
             differ = (block[earlier].str.rstrip("^") != block[later].str.rstrip("^")).sum()
             lines.append(f"  {later} vs {earlier}: {differ} of {len(block)} {grain}s differ")
     return "\n".join(lines)

@@ -17,8 +17,8 @@ import logging
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from functools import lru_cache
+from datetime import UTC, datetime
+from functools import cache, lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -88,7 +88,7 @@ class ValidationReport:
 
     def records(self, *, run_id: str, delivery_id: int | None = None, build_id: str | None = None) -> list[dict]:
         """One row per expectation for meta.validation_results."""
-        now = datetime.now(timezone.utc).replace(tzinfo=None)
+        now = datetime.now(UTC).replace(tzinfo=None)
         return [
             {
                 "run_id": run_id, "delivery_id": delivery_id, "build_id": build_id,
@@ -116,7 +116,7 @@ def load_suite(name: str):
     return _load_suite(name, feature_columns())
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load_suite(name: str, features: tuple[str, ...]):
     import great_expectations as gx
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
@@ -243,7 +243,7 @@ def _columns_of(kwargs: dict) -> list[str]:
     return [kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs] + list(kwargs.get("column_list", []))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _per_delivery(suite_name: str):
     """The suite with uniqueness checked per delivery (value and ``_part`` together)."""
     import great_expectations as gx
@@ -510,7 +510,7 @@ def render_data_docs(reports: list[tuple[ValidationReport, str, str]], out_dir: 
             added.add(suite.name)
         # GX writes these names into its pages unescaped: only characters that cannot be markup.
         run_name = re.sub(r"[^A-Za-z0-9_.:+-]", "_", run_name)
-        run_id = RunIdentifier(run_name=run_name, run_time=datetime.now(timezone.utc))
+        run_id = RunIdentifier(run_name=run_name, run_time=datetime.now(UTC))
         batch_name = re.sub(r"[^A-Za-z0-9_.:+ ·-]", "_", batch_name)
         result = _without_values(report.result)
         result.meta["run_id"] = run_id

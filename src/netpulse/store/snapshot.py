@@ -25,7 +25,7 @@ import hashlib
 import logging
 import os
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -68,7 +68,7 @@ def snapshot_path(warehouse: Path) -> Path:
 
 def load_dictionary() -> dict[str, dict]:
     """Table → {description, columns}: what every analyst-facing table and column means."""
-    entries = yaml.load((_HERE / "dictionary.yaml").read_text(encoding="utf-8"), Loader=_YAML_LOADER)
+    entries = yaml.load((_HERE / "dictionary.yaml").read_text(encoding="utf-8"), Loader=_YAML_LOADER)  # noqa: S506 - a SafeLoader
     for name in list(entries):
         if name.startswith("indicators."):
             base = entries[name]
@@ -120,7 +120,7 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, warehouse: Path, *, force: 
             for view in sorted((_HERE / "snapshot_views").glob("*.sql")):
                 con.execute(view.read_text(encoding="utf-8"))
             con.execute("create table meta.snapshot as select ? as build_id, ? as published_at",
-                        [latest[0], datetime.now(timezone.utc).replace(tzinfo=None)])
+                        [latest[0], datetime.now(UTC).replace(tzinfo=None)])
             apply_comments(con)
         finally:
             con.execute(f"use {_identifier(home)}")
@@ -187,7 +187,7 @@ def apply_comments(con: duckdb.DuckDBPyConnection) -> None:
         "where database_name = current_database() and schema_name in ('indicators', 'core', 'meta') "
         "and not internal").fetchall()
     statements = []
-    columns = {}
+    columns: dict[tuple[str, str], set[str]] = {}
     for schema, table, column in con.execute(
             "select schema_name, table_name, column_name from duckdb_columns() "
             "where database_name = current_database() and schema_name in ('indicators', 'core', 'meta')").fetchall():

@@ -94,7 +94,7 @@ def sniff_delimiter(text: str, candidates: str = ",;\t") -> str:
         return csv.Sniffer().sniff(sample, delimiters=candidates).delimiter
     except csv.Error:
         counts = {d: sample.count(d) for d in candidates}
-        return max(counts, key=counts.get)
+        return max(counts, key=counts.__getitem__)
 
 
 def read_table(text: str, delimiter: str | None = None) -> list[list[str]]:

@@ -60,7 +60,7 @@ import json
 import re
 import zipfile
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
@@ -320,7 +320,7 @@ def iso_utc(ts: str, where: str) -> str:
     """ISO 8601 UTC with Z, to the microsecond, computed from the text so no float rounding creeps in."""
     seconds, _, fraction = ts.partition(".")
     try:
-        moment = datetime.fromtimestamp(int(seconds), tz=timezone.utc)
+        moment = datetime.fromtimestamp(int(seconds), tz=UTC)
     except (OverflowError, ValueError, OSError):
         raise DeliveryRejected(f"{where}: ts {ts} is not a time Slack could have written") from None
     microseconds = int((fraction + "000000")[:6])

@@ -15,8 +15,8 @@ import matplotlib
 
 matplotlib.use("Agg")  # no display: charts are files
 
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 
 STYLE = {
     "svg.hashsalt": "netpulse-pack",

@@ -85,8 +85,8 @@ def network_facts(data: PackData, network_id: str, quarter_rows: pd.DataFrame, s
     else:
         direction = "holding steady"
     scores = {c: get(c) for c in feature_columns() if get(c) is not None}
-    strongest = max(scores, key=scores.get) if scores else None
-    weakest = min(scores, key=scores.get) if scores else None
+    strongest = max(scores, key=scores.__getitem__) if scores else None
+    weakest = min(scores, key=scores.__getitem__) if scores else None
     current = signs[(signs["network_id"] == network_id) & signs["in_pack_quarter"]]
     attention = [f"{t} ({s}, {h} quarter{'s' if h != 1 else ''})"
                  for t, s, h in zip(current["title"], current["severity"], current["quarters_held"], strict=True)]
@@ -292,7 +292,7 @@ def programme_overview(data: PackData, title: str, quarter_rows, trend, signs) -
         net = data.networks.set_index("network_id").loc[network_id]
         mine = quarter_rows[quarter_rows["network_id"] == network_id].set_index("metric")
         facts = network_facts(data, network_id, quarter_rows, signs)
-        quarters, series = _trend_series(trend, network_id, ("active_members",))
+        _quarters, series = _trend_series(trend, network_id, ("active_members",))
         values = series[metric_names()["active_members"]]
         spark = charts.sparkline(values, "active members by quarter: " + ", ".join(_num(v) for v in values))
         cells = "".join(_heat(mine.loc[c, "value"], mine.loc[c, "shown"]) for c in feature_columns())

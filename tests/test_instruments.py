@@ -222,7 +222,7 @@ def test_load_instrument_names_the_file_in_its_errors(tmp_path):
     with pytest.raises(ConfigError, match=r"bad\.yaml \(test-v1\): item 1 \(q3\): unknown key feature"):
         load_instrument(path)
     path.write_text("id: [unclosed", encoding="utf-8")
-    with pytest.raises(ConfigError, match="not a readable YAML file"):
+    with pytest.raises(ConfigError, match=r"bad\.yaml: not valid YAML: line 1, column"):
         load_instrument(path)
     with pytest.raises(ConfigError, match="not found"):
         load_instrument(tmp_path / "missing.yaml")

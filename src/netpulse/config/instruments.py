@@ -42,10 +42,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-import yaml
 
 from netpulse.config.key_features import active_key_features
 from netpulse.config.settings import config_dir, layered_config_files, project_dir, project_path
+from netpulse.config.yaml_files import read_yaml
 from netpulse.errors import ConfigError, DeliveryRejected
 
 log = logging.getLogger(__name__)
@@ -315,12 +315,7 @@ def _text_candidates(column: str) -> Iterable[str]:
 def load_instrument(path: Path | str) -> Instrument:
     """Read and validate an instrument file; every mistake is a ConfigError naming it."""
     path = Path(path)
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"instrument file {path} not found") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not a readable YAML file: {exc}") from None
+    document = read_yaml(path, "instrument file", expect=object)
     instrument = instrument_from_dict(document, where=str(path), path=path)
     if instrument.keep_free_text:
         log.warning("%s: keep_free_text is true, but netpulse v1 never loads free-text answers", path)

@@ -9,9 +9,8 @@ from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-
 from netpulse.config.sources import FORMAT_SUFFIXES, SOURCES
+from netpulse.config.yaml_files import read_yaml
 from netpulse.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -116,10 +115,7 @@ def load_networks(path: Path | None) -> dict[str, Network]:
         return {}
     if not path.exists():
         raise ConfigError(f"network configuration {path} does not exist")
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"network configuration {path} is not valid YAML: {exc}") from None
+    document = read_yaml(path, "network configuration", empty={})
     entries = document.get("networks", [])
     if not isinstance(entries, list):
         raise ConfigError(f"{path}: 'networks' must be a list")

@@ -60,7 +60,7 @@ def read_yaml(path: Path | str, what: str, *, expect: type = dict, empty: Any = 
     except FileNotFoundError:
         raise ConfigError(f"{what} {path}: file not found") from None
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{what} {path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+        raise ConfigError(f"{what} {path}: not UTF-8 text (at byte offset {exc.start}); save it as UTF-8") from None
     except OSError as exc:
         raise ConfigError(f"{what} {path}: cannot be read: {exc.strerror or exc}") from None
     try:

@@ -28,6 +28,7 @@ from pathlib import Path
 import yaml
 
 from netpulse.config.settings import config_dir
+from netpulse.config.yaml_files import read_yaml
 from netpulse.errors import ConfigError
 
 FILE_NAME = "stage_overrides.yaml"
@@ -65,12 +66,7 @@ def load_overrides(path: Path | None = None, stages: tuple[str, ...] | None = No
     path = path if path is not None else overrides_path()
     if path is None or not path.exists():
         return ()
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"stage overrides {path} cannot be read: {exc}") from None
-    if not isinstance(document, list):
-        raise ConfigError(f"stage overrides {path}: expected a list of overrides")
+    document = read_yaml(path, "stage overrides", expect=list, empty=[])
     return tuple(_parse(path, number, entry, stages) for number, entry in enumerate(document, start=1))
 
 

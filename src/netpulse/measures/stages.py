@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from netpulse.config.key_features import active_key_features
 from netpulse.config.settings import layered_config_files, methodology_file, project_path
+from netpulse.config.yaml_files import read_yaml
 from netpulse.errors import ConfigError
 from netpulse.measures.stage_overrides import StageOverride, load_overrides
 
@@ -216,12 +216,7 @@ def current_rules(rule_sets: list[StageRules]) -> StageRules:
 def load_stage_rules(path: Path | None = None) -> StageRules:
     """One rules file; by default the current version (see :func:`default_rules_path`)."""
     path = Path(path) if path is not None else default_rules_path()
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"stage rules {path} cannot be read: {exc}") from None
-    if not isinstance(document, dict):
-        raise ConfigError(f"stage rules {path}: expected a mapping with {', '.join(sorted(_DOCUMENT_KEYS))}")
+    document = read_yaml(path, "stage rules")
     _check_keys(path, "the file", document, _DOCUMENT_KEYS, required=_DOCUMENT_KEYS)
     try:
         window = {str(k): int(v) for k, v in dict(document["window"]).items()}

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from netpulse.config.settings import methodology_file, project_path
+from netpulse.config.yaml_files import read_yaml
 from netpulse.errors import ConfigError
 
 KEYS = ["network_id", "grain", "period_start"]
@@ -65,8 +65,8 @@ def default_path() -> Path:
 
 def load_warning_signs(path: Path | None = None) -> WarningSignRules:
     path = path or default_path()
+    document = read_yaml(path, "warning signs")
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
         signs = tuple(
             Sign(
                 id=entry["id"], title=entry["title"], concept=entry["concept"], signal=entry["signal"],
@@ -78,8 +78,8 @@ def load_warning_signs(path: Path | None = None) -> WarningSignRules:
         )
         rules = WarningSignRules(str(document["version"]), dict(document["window"]),
                                  dict(document["escalate_after"]), signs)
-    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
-        raise ConfigError(f"warning signs {path} cannot be read: {exc!r}") from None
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ConfigError(f"warning signs {path}: not well formed: {exc!r}") from None
     for sign in rules.signs:
         problems = []
         if sign.compare not in COMPARISONS:

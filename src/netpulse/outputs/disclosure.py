@@ -26,8 +26,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
+from netpulse.config.yaml_files import read_yaml
 from netpulse.errors import ConfigError
 
 SUPPRESSED = "*"
@@ -119,7 +118,9 @@ def load_suppression(config: Path | None) -> Suppression:
     """The ``suppression`` section of the networks file (defaults when absent)."""
     if config is None or not Path(config).exists():
         return Suppression()
-    section = (yaml.safe_load(Path(config).read_text(encoding="utf-8")) or {}).get("suppression") or {}
+    section = read_yaml(config, "network configuration", empty={}).get("suppression") or {}
+    if not isinstance(section, dict):
+        raise ConfigError(f"network configuration {config}: suppression must be a mapping")
     unknown = set(section) - {"min_count", "round_to", "events"}
     if unknown:
         raise ConfigError(f"{config}: suppression: unknown setting(s) {', '.join(sorted(unknown))}; "

@@ -11,17 +11,17 @@ from pathlib import Path
 import duckdb
 
 from netpulse.config.settings import Settings
+from netpulse.config.sources import FORMATS
 
 REPO = Path(__file__).resolve().parents[1]
 
 TEST_KEY = "test-key-only-for-tests"
 
-ATTENDANCE_HEADER = ["meeting_id", "meeting_title", "meeting_start", "meeting_end", "email", "name",
-                     "joined_at", "left_at", "role", "status"]
-FORUM_HEADER = ["post_id", "topic_id", "reply_to_post_id", "email", "name", "created_at", "kind"]
-SURVEY_HEADER = ["response_id", "instrument", "submitted_at", "email", "finished"]
-ROSTER_HEADER = ["email", "name", "organisation", "sector", "profession", "region", "patient_or_carer",
-                 "joined_on", "left_on", "other_emails"]
+# The generic formats' headers, from the source registry (a source's columns are written once).
+ATTENDANCE_HEADER = list(FORMATS["attendance"].required)
+FORUM_HEADER = list(FORMATS["forum"].required)
+SURVEY_HEADER = list(FORMATS["survey"].required)
+ROSTER_HEADER = list(FORMATS["roster"].required)
 
 
 def make_settings(root: Path, **overrides) -> Settings:

@@ -15,7 +15,13 @@ from netpulse.errors import ConfigError
 from netpulse.ingest.formats import read_delivery, type_delivery
 from netpulse.ingest.identity import MemberHasher
 from netpulse.quality import validation
-from netpulse.quality.validation import declared_expectations, load_suite, suite_names, validate_frame
+from netpulse.quality.validation import (
+    declared_expectations,
+    load_suite,
+    source_column_expectations,
+    suite_names,
+    validate_frame,
+)
 from tests.helpers import ATTENDANCE_HEADER, FORUM_HEADER, ROSTER_HEADER, SURVEY_HEADER, write_csv
 
 GOOD = {
@@ -67,7 +73,8 @@ def typed_frame(tmp_path, source, header, rows):
 def test_every_expectation_in_the_file_is_in_the_loaded_suite(name):
     document = json.loads(project_path("expectations", f"{name}.json").read_text())
     suite = load_suite(name)
-    expected = [*document["expectations"], *declared_expectations(document)]
+    expected = [*source_column_expectations(name, document), *document["expectations"],
+                *declared_expectations(document)]
     assert len(suite.expectations) == len(expected) > 5
     assert sorted(e.expectation_type for e in suite.expectations) == sorted(e["type"] for e in expected)
 

@@ -31,6 +31,7 @@ import logging
 import duckdb
 
 from netpulse.build.models import Model, ordered, run_models
+from netpulse.config.sources import REGISTRY
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +42,7 @@ LATEST = "staging.int_latest_activity"
 # Tables without network_id that only restate the build's configuration.
 CONFIGURATION = {"staging.int_build_context", "staging.int_methodology_parameters", "staging.int_instrument_items"}
 # Raw tables and the columns that hold a person's e-mail hash, which roster aliases resolve.
-ALIASED = {"raw.attendance": "email_hash", "raw.forum": "email_hash", "raw.survey_responses": "email_hash",
-           "raw.roster": "email_hash"}
+ALIASED = {source.raw_table: "email_hash" for source in REGISTRY.values() if "email_hash" in source.raw_columns}
 
 
 class Fallback(Exception):

@@ -418,7 +418,8 @@ def _labels(value: object, where: str) -> dict[int, tuple[str, ...]]:
             key = normalise_text(text)
             if key in seen and seen[key] != score:
                 raise ConfigError(f"{where}: labels: {text!r} is given for both {seen[key]} and {score}")
-            if _NUMBER.match(key) and int(_NUMBER.match(key).group(1)) != score:
+            number = _NUMBER.match(key)
+            if number and int(number.group(1)) != score:
                 raise ConfigError(f"{where}: labels: {text!r} under {score} would read as the score {key}")
             seen[key] = score
     return scores
@@ -521,7 +522,7 @@ def _waves(value: object, where: str) -> tuple[Wave, ...]:
         return ()
     if not isinstance(value, list):
         raise ConfigError(f"{where}: waves must be a list of {{id, opens, closes}}")
-    waves = []
+    waves: list[Wave] = []
     for number, entry in enumerate(value, start=1):
         here = f"{where}: wave {number}"
         if not isinstance(entry, dict):

@@ -1,9 +1,13 @@
 """The landing sources, one entry each: the columns a file holds, the raw table it loads into,
 the expectation suite that checks it, and the vendor exports that feed it.
 
-A new source is one entry here, plus its raw table (warehouse/), its suite (expectations/<name>.json)
-and its staging model (transforms/). A new vendor export is one parser module in
-``netpulse.ingest.vendors`` and its name under the source's ``vendor_formats``.
+A new source is one entry here (its declaration), plus its logic: the raw table's types
+(warehouse/), its rule checks (expectations/<name>.json; the column checks are made from the
+entry), its staging model (transforms/1_staging/) and its section of docs/formats.md. Test
+headers, the demo's columns and the incremental build's aliased tables are read from here;
+tests/test_source_registry.py checks the raw table, the staging model and the docs against it.
+A new vendor export is one parser module in ``netpulse.ingest.vendors`` and its name under the
+source's ``vendor_formats``.
 """
 
 from __future__ import annotations

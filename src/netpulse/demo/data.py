@@ -32,6 +32,8 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from netpulse.config.sources import FORMATS
+
 DEMO_END = date(2026, 9, 30)  # data runs up to the end of Q3 2026, so the demo is reproducible
 # One programme holds the four demo networks, so the demo pack has a programme overview to read.
 DEMO_PROGRAMME = "Improving care together"
@@ -44,18 +46,8 @@ TIMEZONE = "Europe/London"
 SURVEY_INSTRUMENT = "netpulse-core-v1"
 SURVEY_ITEMS = ("q1", "q2", "q3", "q4", "q5", "q6")
 
-COLUMNS = {
-    "attendance": (
-        "meeting_id", "meeting_title", "meeting_start", "meeting_end", "email", "name",
-        "joined_at", "left_at", "role", "status",
-    ),
-    "forum": ("post_id", "topic_id", "reply_to_post_id", "email", "name", "created_at", "kind"),
-    "survey": ("response_id", "instrument", "submitted_at", "email", "finished", *SURVEY_ITEMS),
-    "roster": (
-        "email", "name", "organisation", "sector", "profession", "region", "patient_or_carer",
-        "joined_on", "left_on", "other_emails",
-    ),
-}
+# The generic formats' columns, from the source registry; survey files add their items.
+COLUMNS = {name: (*fmt.required, *(SURVEY_ITEMS if name == "survey" else ())) for name, fmt in FORMATS.items()}
 
 FIRST_NAMES = (
     "Aisha", "Ben", "Chloe", "Daniel", "Eleanor", "Farhan", "Grace", "Harry", "Imogen", "Jack",

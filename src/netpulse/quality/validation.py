@@ -25,6 +25,7 @@ import pandas as pd
 
 from netpulse.config.key_features import feature_columns
 from netpulse.config.settings import project_path
+from netpulse.config.sources import FORMATS
 from netpulse.errors import ConfigError
 from netpulse.store.warehouse import registered
 
@@ -122,7 +123,8 @@ def _load_suite(name: str, features: tuple[str, ...]):
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
     document = json.loads(suite_path(name).read_text(encoding="utf-8"))
-    document["expectations"] = [*document.get("expectations", []), *declared_expectations(document)]
+    document["expectations"] = [*source_column_expectations(name, document), *document.get("expectations", []),
+                                *declared_expectations(document)]
     expectations, problems = [], []
     for index, entry in enumerate(document.get("expectations", [])):
         entry = copy.deepcopy(entry)
@@ -138,6 +140,20 @@ def _load_suite(name: str, features: tuple[str, ...]):
     if len(suite.expectations) != len(document.get("expectations", [])):
         raise ConfigError(f"expectation suite {name}: GX dropped expectations while loading it")
     return suite
+
+
+def source_column_expectations(name: str, document: dict) -> list[dict]:
+    """A source suite (meta ``source_columns``) first checks every required column of its source.
+
+    The columns come from the source registry (``netpulse.config.sources``), so a source's
+    columns are written down once.
+    """
+    if not (document.get("meta") or {}).get("source_columns"):
+        return []
+    if name not in FORMATS:
+        raise ConfigError(f"expectation suite {name}: meta source_columns, but {name} is not a source")
+    return [{"type": "expect_column_to_exist", "kwargs": {"column": column}, "meta": {},
+             "description": f"the file has the column {column}"} for column in FORMATS[name].required]
 
 
 def declared_expectations(document: dict) -> list[dict]:

@@ -28,7 +28,7 @@ test-fast: $(INSTALLED)
 # Static checks: ruff (pyproject.toml), sqlfluff with the DuckDB dialect over every SQL file (.sqlfluff),
 # mypy on src/ (pyproject.toml, [tool.mypy]) and the layering check; docs/decisions.md says why these.
 # `make test` runs the same through tests/test_lint.py and tests/test_layers.py.
-SQL := transforms warehouse src/netpulse/store/snapshot_views
+SQL := transforms warehouse
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/sqlfluff lint $(SQL)

@@ -62,9 +62,9 @@ TIERS = {
              "notify", "watch"),
     "warehouse": ("build", "diffusion", "disclosure_shared", "docs", "erasure", "extract", "functions_and_roles",
                   "graph_decay", "incremental_build", "incremental_property", "indicators", "key_feature_declaration",
-                  "loading", "loading_batches", "participation", "snapshot", "source_registry", "stage_backfill",
-                  "stage_rules_v3", "structure", "survey_features", "trust_dates", "trust_fields", "trust_files",
-                  "trust_outputs", "trust_sql", "vendor_pipeline"),
+                  "loading", "loading_batches", "models", "participation", "snapshot", "source_registry",
+                  "stage_backfill", "stage_rules_v3", "structure", "survey_features", "trust_dates", "trust_fields",
+                  "trust_files", "trust_outputs", "trust_sql", "vendor_pipeline"),
     "airflow": ("dags", "scheduler", "vendor_corpus"),
     "system": ("cli", "demo", "demo_landing", "pack", "packaging", "trust_scan", "build_imports", "lint"),
 }

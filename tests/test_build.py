@@ -28,7 +28,7 @@ def test_a_failing_model_leaves_the_previous_build_visible_and_records_the_failu
     project = tmp_path / "project"
     for folder in ("transforms", "expectations", "warehouse", "config"):
         shutil.copytree(project_dir() / folder, project / folder)
-    (project / "transforms" / "5_indicators" / "broken_model.sql").write_text(
+    (project / "transforms" / "7_indicators" / "broken_model.sql").write_text(
         "select 1 / 0 as x from indicators.network_period where error('deliberate failure') is null")
     monkeypatch.setenv("NETPULSE_PROJECT_DIR", str(project))
     with pytest.raises(RuntimeError, match=r"model indicators.broken_model .* failed"):

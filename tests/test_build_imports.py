@@ -14,7 +14,6 @@ from pathlib import Path
 PLAN_A_BUILD = """
 import sys
 from netpulse.build.network_builds import definitions_fingerprint
-from netpulse.build.python_models import python_models
 from netpulse.build.run import build
 from netpulse.config.key_features import load_key_features
 from netpulse.measures.stages import current_rules, load_rule_sets

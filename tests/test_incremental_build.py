@@ -11,7 +11,7 @@ from datetime import date
 
 import pytest
 
-import netpulse.build.python_models
+import netpulse.build.python_runtime
 from netpulse.admin.erasure import erase_member
 from netpulse.build.run import build
 from netpulse.config.settings import project_dir
@@ -89,7 +89,7 @@ def test_new_definitions_rebuild_every_network(built, tmp_path, monkeypatch):
     project = tmp_path / "project"
     for folder in ("transforms", "expectations", "warehouse", "config"):
         shutil.copytree(project_dir() / folder, project / folder)
-    path = project / "transforms" / "5_indicators" / "network_period.sql"
+    path = project / "transforms" / "7_indicators" / "network_period.sql"
     path.write_text(path.read_text(encoding="utf-8") + "\n-- a comment is a change of definitions too\n")
     monkeypatch.setenv("NETPULSE_PROJECT_DIR", str(project))
     report = build(settings)
@@ -105,7 +105,7 @@ def test_a_failed_incremental_build_leaves_the_previous_build_visible(built, mon
     def broken(*args, **kwargs):
         raise RuntimeError("deliberate failure")
 
-    monkeypatch.setattr(netpulse.build.python_models, "classify_versions", broken)
+    monkeypatch.setattr(netpulse.build.python_runtime, "classify_versions", broken)
     with pytest.raises(RuntimeError, match="deliberate failure"):
         build(settings)
     assert query(settings, "select distinct build_id from indicators.network_period") == [(first.build_id,)]
@@ -135,7 +135,7 @@ def test_a_table_across_networks_without_an_incremental_rule_makes_the_build_ful
     project = tmp_path / "project"
     for folder in ("transforms", "expectations", "warehouse", "config"):
         shutil.copytree(project_dir() / folder, project / folder)
-    (project / "transforms" / "4_periods" / "int_members_counted.sql").write_text(
+    (project / "transforms" / "6_periods" / "int_members_counted.sql").write_text(
         "select count(*) as members from core.members\n")
     monkeypatch.setenv("NETPULSE_PROJECT_DIR", str(project))
     assert build(settings).kind == "full"  # new definitions
@@ -156,8 +156,8 @@ def test_worker_processes_give_the_same_figures_as_one_process(tmp_path, monkeyp
             write_csv(settings.landing, network, "attendance", "h1.csv", ATTENDANCE_HEADER,
                       meetings(network, range(1, 7)))
         ingest(settings)
-        monkeypatch.setattr(netpulse.build.python_models, "PARALLEL_TIES", 0)
-        monkeypatch.setattr(netpulse.build.python_models, "PARALLEL_PERIODS", 0)
+        monkeypatch.setattr(netpulse.build.python_runtime, "PARALLEL_TIES", 0)
+        monkeypatch.setattr(netpulse.build.python_runtime, "PARALLEL_PERIODS", 0)
         build(settings)
         figures[workers] = query(settings, """
             select n.* exclude (build_id), s.* exclude (build_id), w.warning_sign

@@ -24,7 +24,7 @@ from unittest.mock import patch
 import pytest
 import yaml
 
-from netpulse.build.python_models import instrument_items
+from netpulse.build.python_runtime import instrument_items
 from netpulse.build.run import build
 from netpulse.cli import main
 from netpulse.config.instruments import find_instrument, instrument_paths

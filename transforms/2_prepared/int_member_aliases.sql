@@ -2,6 +2,7 @@
 -- A member is keyed by the hash of their primary roster address; every address in
 -- other_emails resolves to it. Addresses never seen on a roster key themselves
 -- (see core.engagement_events). Chains are followed two links deep (A lists B, B lists C).
+-- across networks: roster aliases
 with roster as (
     select * from staging.stg_roster__members
 ),

@@ -9,7 +9,8 @@ build's one warehouse transaction, each model table loses the rebuilt networks' 
 scratch rows instead (tables without network_id are replaced whole). Views are left as the last
 full build created them: they read ``raw``, which is always current.
 
-Every model is per network except two, which read across networks (docs/decisions.md):
+Every model is per network except two, which read across networks (docs/decisions.md) and say
+so in their header (``across networks: roster aliases`` / ``latest activity``):
 
 - ``staging.int_member_aliases``: roster aliases are resolved from all rosters together. It is
   computed here from every network's roster, and a network whose members' aliases changed (a
@@ -18,9 +19,10 @@ Every model is per network except two, which read across networks (docs/decision
   computed from the rebuilt networks' events and the others' current events; if its month moved,
   every network gains or loses periods and the build is a full one instead.
 
-Models whose table has no network_id and that only restate configuration (build context,
-parameters, instrument items) are recomputed in the scratch catalog and replaced whole. Any other
-table without network_id makes the build a full one: nobody has said how to build it incrementally.
+Models whose table has no network_id and that only restate configuration (the build context,
+parameters and instrument items of ``transforms/0_context/``) are recomputed in the scratch
+catalog and replaced whole. Any other table without network_id makes the build a full one:
+nobody has said how to build it incrementally.
 """
 
 from __future__ import annotations
@@ -30,19 +32,24 @@ import logging
 
 import duckdb
 
-from netpulse.build.models import Model, ordered, run_models
+from netpulse.build.models import LATEST_ACTIVITY, ROSTER_ALIASES, Model, ordered, run_models
 from netpulse.config.sources import REGISTRY
+from netpulse.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
 SCRATCH = "netpulse_scratch"
 SCHEMAS = ("raw", "meta", "staging", "core", "indicators")
-ALIASES = "staging.int_member_aliases"
-LATEST = "staging.int_latest_activity"
-# Tables without network_id that only restate the build's configuration.
-CONFIGURATION = {"staging.int_build_context", "staging.int_methodology_parameters", "staging.int_instrument_items"}
 # Raw tables and the columns that hold a person's e-mail hash, which roster aliases resolve.
 ALIASED = {source.raw_table: "email_hash" for source in REGISTRY.values() if "email_hash" in source.raw_columns}
+
+
+def across_networks(models: list[Model], kind: str) -> Model:
+    """The model a build computes over every network (``across networks: <kind>`` in its header)."""
+    found = [m for m in models if m.across_networks == kind]
+    if len(found) != 1:
+        raise ConfigError(f"expected one model marked 'across networks: {kind}', found {len(found)}")
+    return found[0]
 
 
 class Fallback(Exception):
@@ -92,22 +99,23 @@ class Scratch:
         The networks being built changed their own inputs; an alias they brought or took away can
         change how another network's members resolve, and that network must be rebuilt too.
         """
-        self.con.execute(f"create or replace table {SCRATCH}.{ALIASES} as {model.sql}")
+        aliases = model.name
+        self.con.execute(f"create or replace table {SCRATCH}.{aliases} as {model.sql}")
         changed = self.con.execute(
             f"""
             select count(*) from (
-                (select * from {SCRATCH}.{ALIASES} except all select * from {self.warehouse}.{ALIASES})
+                (select * from {SCRATCH}.{aliases} except all select * from {self.warehouse}.{aliases})
                 union all
-                (select * from {self.warehouse}.{ALIASES} except all select * from {SCRATCH}.{ALIASES})
+                (select * from {self.warehouse}.{aliases} except all select * from {SCRATCH}.{aliases})
             )
             """).fetchone()[0]
         if not changed:
             return set()
         hashes = f"""
             select email_hash from (
-                (select * from {SCRATCH}.{ALIASES} except all select * from {self.warehouse}.{ALIASES})
+                (select * from {SCRATCH}.{aliases} except all select * from {self.warehouse}.{aliases})
                 union all
-                (select * from {self.warehouse}.{ALIASES} except all select * from {SCRATCH}.{ALIASES})
+                (select * from {self.warehouse}.{aliases} except all select * from {SCRATCH}.{aliases})
             )
         """
         affected = " union ".join(f"select network_id from {self.warehouse}.{table} where {column} in ({hashes})"
@@ -144,9 +152,9 @@ class Scratch:
         """
         adjusted = []
         for model in models:
-            if model.name == ALIASES:
+            if model.across_networks == ROSTER_ALIASES:  # computed already, from every roster
                 model = dataclasses.replace(model, sql=None, run=lambda con: None)
-            elif model.name == LATEST:
+            elif model.across_networks == LATEST_ACTIVITY:
                 model = dataclasses.replace(model, sql=latest)
             adjusted.append(model)
         self.con.execute(f"use {SCRATCH}")
@@ -157,9 +165,10 @@ class Scratch:
 
     def check(self, models: list[Model]) -> None:
         """Raise Fallback unless the scratch tables can replace the rebuilt networks' rows."""
+        latest = across_networks(models, LATEST_ACTIVITY).name
         moved = self.con.execute(
-            f"select (select date_trunc('month', last_date) from {SCRATCH}.{LATEST}) "
-            f"is distinct from (select date_trunc('month', last_date) from {self.warehouse}.{LATEST})").fetchone()[0]
+            f"select (select date_trunc('month', last_date) from {SCRATCH}.{latest}) "
+            f"is distinct from (select date_trunc('month', last_date) from {self.warehouse}.{latest})").fetchone()[0]
         if moved:
             raise Fallback("the latest activity moved to another month: every network's spine changes")
         scratch = _tables(self.con, SCRATCH, SCHEMAS[2:])
@@ -168,7 +177,7 @@ class Scratch:
             if scratch.get(model.name) != warehouse.get(model.name):
                 raise Fallback(f"{model.name} has other columns than the warehouse's")
             if not any(name == "network_id" for name, _ in scratch[model.name]) and \
-                    model.name not in CONFIGURATION | {ALIASES, LATEST}:
+                    not model.configuration and model.across_networks is None:
                 raise Fallback(f"{model.name} has no network_id and no incremental rule")
 
     @staticmethod

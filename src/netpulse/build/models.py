@@ -1,9 +1,11 @@
-"""A small model runner: SQL files in ``transforms/`` plus Python models, in dependency order.
+"""A small model runner: the model files in ``transforms/``, in dependency order.
 
-The folder decides where a model lands and how it is materialised; the file name is the
-table name. A model whose table would be large and is cheap to derive when read may say so in
-its header (``-- materialised: view``). Dependencies are read from the SQL itself (``schema.table`` references to
-other models), so there is no list to keep in step with the files.
+Every table the build makes has a file: ``<folder>/<table>.sql`` (a select) or
+``<folder>/<table>.py`` (a Python model, ``build(con, context)``). The folder decides the schema
+and the default materialisation (``transforms/folders.yaml``); a model's header may set its own
+(``materialised``, ``history``, ``across networks``). Dependencies are read from the tables a
+model names (``schema.table`` in its SQL or its Python code), so there is no list to keep in
+step with the files.
 """
 
 from __future__ import annotations
@@ -14,27 +16,36 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import duckdb
 
 from netpulse.config.settings import project_path
+from netpulse.config.yaml_files import read_yaml
 from netpulse.errors import ConfigError
 from netpulse.progress import Progress
 
-# folder -> (schema, materialisation), in the order the flow runs: raw rows as views, what the
-# marts need, the marts, per-network-period building blocks, the indicators. Within and across
-# folders the runner still orders models by what they read; the numbers are for people.
-FOLDERS = {
-    "1_staging": ("staging", "view"),
-    "2_prepared": ("staging", "table"),
-    "3_core": ("core", "table"),
-    "4_periods": ("staging", "table"),
-    "5_indicators": ("indicators", "table"),
-}
-# A model may set its own materialisation on a line of its header: "-- materialised: view".
-MATERIALISED = re.compile(r"^--\s*materialised:\s*(view|table)\b", re.IGNORECASE | re.MULTILINE)
-REFERENCE = re.compile(r"\b(staging|core|indicators)\.([a-z_][a-z0-9_]*)", re.IGNORECASE)
-COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
+REFERENCE = re.compile(r"\b(staging|core|indicators)\.([a-z_][a-z0-9_]*)\b", re.IGNORECASE)
+SQL_COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
+PYTHON_COMMENT = re.compile(r"#[^\n]*")
+# Header properties: "-- history: none" in SQL, "# history: none" in Python.
+PROPERTY = re.compile(r"^(?:--|#)\s*(materialised|history|across networks):\s*([a-z ]+?)\s*$",
+                      re.IGNORECASE | re.MULTILINE)
+PROPERTY_VALUES = {"materialised": ("view", "table"), "history": ("kept", "none"),
+                   "across networks": ("roster aliases", "latest activity")}
+ROSTER_ALIASES, LATEST_ACTIVITY = PROPERTY_VALUES["across networks"]
+
+
+@dataclass(frozen=True)
+class Folder:
+    name: str
+    order: int
+    schema: str
+    materialised: str
+    history: bool = False
+    configuration: bool = False
+    in_snapshot: bool = False  # views of the analysts' snapshot, not built in the warehouse
 
 
 @dataclass
@@ -46,6 +57,14 @@ class Model:
     path: Path | None = None
     # Python models read their inputs from the connection and create their own table.
     run: Callable[[duckdb.DuckDBPyConnection], None] | None = None
+    folder: Folder | None = None
+    history: bool = False  # each build's rows are appended to <name>_history
+    across_networks: str | None = None  # ROSTER_ALIASES or LATEST_ACTIVITY: read from every network
+
+    @property
+    def configuration(self) -> bool:
+        """A one-row table of the build's settings, with no network_id."""
+        return bool(self.folder and self.folder.configuration)
 
     def execute(self, con: duckdb.DuckDBPyConnection, existing: str | None = None) -> None:
         """Create the model's table or view; ``existing``: what the name is now ("table", "view")."""
@@ -58,19 +77,97 @@ class Model:
         con.execute(f"create or replace {kind} {self.name} as\n{self.sql}")
 
 
-def sql_models(root: Path | None = None) -> list[Model]:
+def folders(root: Path | None = None) -> list[Folder]:
+    """The model folders of ``transforms/folders.yaml``, in run order."""
+    root = root or project_path("transforms")
+    path = root / "folders.yaml"
+    document = read_yaml(path, "model folders")
+    try:
+        found = [Folder(name=str(name), order=number, schema=str(entry["schema"]),
+                        materialised=str(entry.get("materialised", "table")),
+                        history=entry.get("history", "none") == "kept",
+                        configuration=bool(entry.get("configuration", False)),
+                        in_snapshot=bool(entry.get("in_snapshot", False)))
+                 for number, (name, entry) in enumerate(dict(document["folders"]).items())]
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ConfigError(f"model folders {path}: not well formed: {exc!r}") from None
+    for folder in found:
+        if folder.materialised not in PROPERTY_VALUES["materialised"]:
+            raise ConfigError(f"model folders {path}: {folder.name}: materialised must be view or table")
+    return found
+
+
+def _properties(text: str, path: Path) -> dict[str, str]:
+    found = {}
+    for key, value in PROPERTY.findall(text):
+        key, value = key.lower(), value.lower()
+        if value not in PROPERTY_VALUES[key]:
+            raise ConfigError(f"model {path}: {key} must be one of {', '.join(PROPERTY_VALUES[key])}, not {value!r}")
+        found[key] = value
+    return found
+
+
+def _references(text: str, comment: re.Pattern) -> set[str]:
+    return {f"{s.lower()}.{t.lower()}" for s, t in REFERENCE.findall(comment.sub("", text))}
+
+
+def _model(path: Path, folder: Folder, text: str, comment: re.Pattern, **kwargs: Any) -> Model:
+    properties = _properties(text, path)
+    history = properties.get("history")
+    return Model(
+        name=f"{folder.schema}.{path.stem}", depends_on=_references(text, comment) - {f"{folder.schema}.{path.stem}"},
+        path=path, folder=folder,
+        materialisation=properties.get("materialised", folder.materialised),
+        history=folder.history if history is None else history == "kept",
+        across_networks=properties.get("across networks"), **kwargs)
+
+
+def sql_models(root: Path | None = None, *, snapshot: bool = False) -> list[Model]:
+    """The SQL models (``*.sql``) the build runs; with ``snapshot``, also the snapshot's views."""
     root = root or project_path("transforms")
     models = []
-    for folder, (schema, materialisation) in FOLDERS.items():
-        for path in sorted((root / folder).glob("*.sql")):
+    for folder in folders(root):
+        if folder.in_snapshot and not snapshot:
+            continue
+        for path in sorted((root / folder.name).glob("*.sql")):
             sql = path.read_text(encoding="utf-8")
-            declared = MATERIALISED.search(sql)
-            models.append(Model(
-                name=f"{schema}.{path.stem}",
-                depends_on={f"{s.lower()}.{t.lower()}" for s, t in REFERENCE.findall(COMMENT.sub("", sql))},
-                sql=sql, materialisation=declared.group(1).lower() if declared else materialisation, path=path,
-            ))
+            models.append(_model(path, folder, sql, SQL_COMMENT, sql=sql))
     return models
+
+
+_MODULES: dict[tuple[str, int], ModuleType] = {}
+
+
+def _python_module(path: Path) -> ModuleType:
+    """The model file as a module (loaded again when the file changes)."""
+    key = (str(path), path.stat().st_mtime_ns)
+    if key not in _MODULES:
+        # Compiled from its text rather than imported: nothing (no __pycache__) is written beside
+        # the models, and a model file is not a package a deployment could import by accident.
+        module = ModuleType(f"netpulse_models.{path.parent.name}.{path.stem}")
+        module.__file__ = str(path)
+        exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), module.__dict__)  # noqa: S102
+        if not callable(getattr(module, "build", None)):
+            raise ConfigError(f"model {path} has no function build(con, context)")
+        _MODULES[key] = module
+    return _MODULES[key]
+
+
+def python_models(context: Any, root: Path | None = None) -> list[Model]:
+    """The Python models (``*.py``) of every folder, each run as ``build(con, context)``."""
+    root = root or project_path("transforms")
+    models = []
+    for folder in folders(root):
+        for path in sorted((root / folder.name).glob("*.py")):
+            module = _python_module(path)
+            models.append(_model(path, folder, path.read_text(encoding="utf-8"), PYTHON_COMMENT,
+                                 run=lambda con, module=module: module.build(con, context)))
+    return models
+
+
+def transform_models(context: Any, root: Path | None = None) -> list[Model]:
+    """Every model of ``transforms/``: the SQL ones and the Python ones."""
+    return sql_models(root) + python_models(context, root)
 
 
 def ordered(models: list[Model]) -> list[Model]:

@@ -33,10 +33,11 @@ from netpulse.config.instruments import instrument_paths
 from netpulse.config.settings import project_path
 
 # Python modules whose code computes figures: a change to any of them is a change of definitions.
-DEFINITION_MODULES = ("netpulse.build.python_models", "netpulse.measures.graph", "netpulse.measures.key_features",
+DEFINITION_MODULES = ("netpulse.build.python_runtime", "netpulse.measures.graph", "netpulse.measures.key_features",
                       "netpulse.measures.stages", "netpulse.measures.warning_signs", "netpulse.config.instruments")
 # Project folders whose files are definitions: SQL models and macros, DDL, instruments.
 DEFINITION_FOLDERS = (("transforms",), ("warehouse",))
+DEFINITION_SUFFIXES = (".sql", ".py", ".yaml", ".yml")
 
 # meta tables with network_id that a network's figures read, and which of their rows count.
 # Other meta tables (settings, builds, validation results, network_builds) are records, not inputs.
@@ -76,7 +77,7 @@ def definitions_fingerprint(rule_sets, current, features, signs, date_bounds: st
         add("date bounds", date_bounds)
     for parts in DEFINITION_FOLDERS:
         folder = project_path(*parts)
-        for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in (".sql", ".yaml", ".yml")):
+        for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in DEFINITION_SUFFIXES):
             add(f"{'/'.join(parts)}/{path.relative_to(folder).as_posix()}", path.read_bytes())
     # Instruments are the shipped ones with the configuration folder's layered over them.
     for name, path in sorted(instrument_paths().items()):

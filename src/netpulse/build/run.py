@@ -29,10 +29,10 @@ import duckdb
 import pandas as pd
 
 from netpulse import METHODOLOGY_VERSION
-from netpulse.build.incremental import SCRATCH, Fallback, Scratch
-from netpulse.build.models import Model, run_models, sql_models
+from netpulse.build.incremental import SCRATCH, Fallback, Scratch, across_networks
+from netpulse.build.models import ROSTER_ALIASES, Model, run_models, transform_models
 from netpulse.build.network_builds import BuildPlan, definitions_fingerprint, plan_build, record_network_builds
-from netpulse.build.python_models import python_models
+from netpulse.build.python_runtime import ModelContext
 from netpulse.build.workers import Workers
 from netpulse.config.key_features import feature_enum_sql, load_key_features
 from netpulse.config.networks import earliest_date_setting
@@ -127,8 +127,8 @@ def build(settings: Settings, *, run_id: str | None = None, full: bool = False,
         con.execute(f"set threads = {max(1, settings.workers)}")
         for statement in feature_enum_sql(features):  # what the models pivot the key features on
             con.execute(statement)
-        models = sql_models() + python_models(build_id, run_id, started_at, rule_sets, rules, features, signs,
-                                              workers=workers, limits=settings.limits, earliest_date=earliest)
+        models = transform_models(ModelContext(build_id, run_id, started_at, rule_sets, rules, features, signs,
+                                               workers=workers, limits=settings.limits, earliest_date=earliest))
         plan = plan_build(con, definitions, [m.name for m in models], full=full, networks=networks)
         if plan.kind == "nothing":
             nothing = BuildReport(None, run_id, [], 0, rules.version, kind="nothing", networks_total=plan.total,
@@ -156,7 +156,7 @@ def _build_full(con: duckdb.DuckDBPyConnection, models: list[Model], plan: Build
 
     def write() -> list[str]:
         names = run_models(con, models, timings=state.model_seconds, progress=progress)
-        keep_history(con)
+        keep_history(con, models)
         return names
 
     return _commit(con, plan, state, write, catalog=None)
@@ -165,7 +165,7 @@ def _build_full(con: duckdb.DuckDBPyConnection, models: list[Model], plan: Build
 def _build_incremental(con: duckdb.DuckDBPyConnection, models: list[Model], plan: BuildPlan,
                        state: _Build) -> BuildReport | None:
     """Build the plan's networks in a scratch catalog and swap their rows in; None: build in full instead."""
-    aliases = next(m for m in models if m.name == "staging.int_member_aliases")
+    aliases = across_networks(models, ROSTER_ALIASES)
     with Scratch(con) as scratch:
         try:
             plan.add(sorted(scratch.networks_sharing_aliases(aliases, plan.networks)))
@@ -184,7 +184,7 @@ def _build_incremental(con: duckdb.DuckDBPyConnection, models: list[Model], plan
 
         def write() -> list[str]:
             scratch.write_back(models)
-            keep_history(con, source=SCRATCH)
+            keep_history(con, models, source=SCRATCH)
             return names
 
         return _commit(con, plan, state, write, catalog=SCRATCH)
@@ -236,14 +236,12 @@ INDICATOR_SUITES = {
 
 # Tables whose every build is kept, tagged with its build_id, so that figures published
 # from an earlier build (a funder's quarter) can be reproduced after late data or merges.
-HISTORY_TABLES = {f"indicators.{name}": f"indicators.{name}_history" for name in (
-    "network_period", "network_indicators", "network_structure", "network_participation",
-    "network_distinctiveness", "network_functions", "network_stages", "stage_transitions", "warning_signs")}
-# indicators.member_roles is about individuals: only the current build's rows are kept, so an
-# erasure or an identity merge leaves no earlier trace of a person's roles.
+def history_tables(models: list[Model]) -> dict[str, str]:
+    """Table -> its history table, for the models that keep one (``history: kept``)."""
+    return {m.name: f"{m.name}_history" for m in models if m.history}
 
 
-def keep_history(con: duckdb.DuckDBPyConnection, source: str | None = None) -> None:
+def keep_history(con: duckdb.DuckDBPyConnection, models: list[Model], source: str | None = None) -> None:
     """Append the indicator rows this build built to their history tables (inside its transaction).
 
     A full build appends every network's rows, an incremental one (``source``: its scratch
@@ -251,7 +249,7 @@ def keep_history(con: duckdb.DuckDBPyConnection, source: str | None = None) -> N
     latest build up to B that built it: ``meta.network_builds_as_of(B)``.
     """
     prefix = f"{source}." if source else ""
-    for table, history in HISTORY_TABLES.items():
+    for table, history in history_tables(models).items():
         con.execute(f"create table if not exists {history} as select * from {table} limit 0")
         existing = {r[0] for r in con.execute(
             "select column_name from information_schema.columns where table_catalog = current_database() "

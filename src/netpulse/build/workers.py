@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 PARTS_PER_WORKER = 4  # smaller parts even out networks of different sizes
 PRELOAD = ["netpulse.measures.graph", "netpulse.measures.stages", "netpulse.measures.warning_signs",
-           "netpulse.build.python_models"]
+           "netpulse.build.python_runtime"]
 # Each worker is one process doing one thing: BLAS threads of its own would only compete for the
 # same cores (measured: two workers with two BLAS threads each were 50% slower than with one).
 SINGLE_THREADED = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}

@@ -10,7 +10,7 @@ never blocks a load, because the pipeline never opens the snapshot for writing.
 
 What it holds: the ``indicators`` and ``core`` schemas and the parts of ``meta`` that say what
 was loaded and built, every table and column with its ``COMMENT ON``, the date macros the build
-uses, and views for longitudinal work (``snapshot_views/``). What it leaves out, because it
+uses, and views for longitudinal work (``transforms/8_snapshot/``, one select per view). What it leaves out, because it
 could name someone: ``raw`` and ``staging``, identity decisions and erasures (the review queue),
 free text (meeting titles), and everything of a delivery that comes from the file rather than
 from netpulse: its path (file names name people: "jane-doe-1-1.csv"), its header cells (a roster
@@ -117,8 +117,8 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, warehouse: Path, *, force: 
         try:
             for statement in _macros():
                 con.execute(statement)
-            for view in sorted((_HERE / "snapshot_views").glob("*.sql")):
-                con.execute(view.read_text(encoding="utf-8"))
+            for name, sql in snapshot_views():
+                con.execute(f"create or replace view {name} as\n{sql}")
             con.execute("create table meta.snapshot as select ? as build_id, ? as published_at",
                         [latest[0], datetime.now(UTC).replace(tzinfo=None)])
             apply_comments(con)
@@ -139,6 +139,18 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, warehouse: Path, *, force: 
     os.replace(temporary, target)
     log.info("analysts' snapshot of build %s: %s", latest[0], target)
     return target
+
+
+# The folder of transforms/ whose models are views of the snapshot (transforms/folders.yaml says
+# so too, and tests/test_models.py that the two agree).
+SNAPSHOT_VIEWS = ("8_snapshot", "indicators")
+
+
+def snapshot_views() -> list[tuple[str, str]]:
+    """(schema.view, select) of each view the snapshot adds for longitudinal work."""
+    folder, schema = SNAPSHOT_VIEWS
+    return [(f"{schema}.{path.stem}", path.read_text(encoding="utf-8"))
+            for path in sorted(project_path("transforms", folder).glob("*.sql"))]
 
 
 def _macros() -> list[str]:

@@ -2,7 +2,6 @@
 -- the same period a year earlier, with the changes: the longitudinal questions ("fell two
 -- quarters running", "up on last year") without self-joins in every query.
 -- A period the network had no row for gives NULL, never 0.
-create or replace view indicators.indicator_changes as
 select
     now.network_id,
     now.grain,
@@ -23,4 +22,4 @@ left join indicators.network_indicators as previous
 left join indicators.network_indicators as year_ago
     on year_ago.network_id = now.network_id and year_ago.grain = now.grain
     and year_ago.indicator = now.indicator
-    and year_ago.period_start = (now.period_start - interval 1 year)::date;
+    and year_ago.period_start = (now.period_start - interval 1 year)::date

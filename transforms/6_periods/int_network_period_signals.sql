@@ -46,7 +46,7 @@ recovery as (
 ),
 
 structure as (
-    select * exclude (methodology_version, build_id) from indicators.network_structure
+    select * from staging.int_network_period_structure
 ),
 
 host_roles as (

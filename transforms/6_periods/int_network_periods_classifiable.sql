@@ -26,7 +26,7 @@ functions as (
     -- yet and is never counted). Without a forum export only convening can be seen, so the
     -- count is unknown (NULL) there, not 1.
     select network_id, grain, period_start, count(*) filter (where events > 0) as functions_served,
-    from indicators.network_functions
+    from staging.int_network_period_functions
     group by all
 ),
 

@@ -1,6 +1,5 @@
--- One row per network x grain x period of the indicator spine, with the structure of the
--- interaction graph. Periods without interactions have 0 members and ties and NULL ratios
--- (no graph, so no evidence: never 0). Definitions: docs/methodology.md.
+-- One row per network x grain x period of the indicator spine: the interaction graph's structure,
+-- as indicators.network_structure publishes it (the signals read it here, before the indicators).
 with spine as (
     select network_id, grain, period_start from staging.int_network_periods_counted
 ),
@@ -11,10 +10,6 @@ structure as (
 
 connected as (
     select * from staging.int_network_periods_connected
-),
-
-builds as (
-    select * from staging.int_build_context
 )
 
 select
@@ -31,10 +26,7 @@ select
     structure.share_ties_across_organisations,
     structure.tie_persistence,
     connected.* exclude (network_id, grain, period_start),
-    builds.methodology_version,
-    builds.build_id,
 from spine
 left join structure using (network_id, grain, period_start)
 left join connected using (network_id, grain, period_start)
-cross join builds
 order by spine.network_id, spine.grain, spine.period_start

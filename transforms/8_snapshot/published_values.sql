@@ -1,7 +1,6 @@
 -- Every value each build published for a network, period and indicator, in build order, with
 -- what the build before it had published: how late data, corrections and new rules versions
 -- moved a figure after it was first reported.
-create or replace view indicators.published_values as
 select
     history.network_id,
     history.grain,
@@ -18,4 +17,4 @@ join meta.builds as builds using (build_id)
 window publications as (
     partition by history.network_id, history.grain, history.period_start, history.indicator
     order by builds.finished_at, history.build_id
-);
+)

@@ -111,10 +111,10 @@ builds as (
 )
 
 select
-    indicators.*,
+    all_rows.*,
     builds.methodology_version,
     builds.key_features_version,
     builds.build_id,
-from (select * from key_features union all by name select * from measured) as indicators
+from (select * from key_features union all by name select * from measured) as all_rows
 cross join builds
-order by indicators.network_id, indicators.grain, indicators.period_start, indicators.family, indicators.indicator
+order by all_rows.network_id, all_rows.grain, all_rows.period_start, all_rows.family, all_rows.indicator

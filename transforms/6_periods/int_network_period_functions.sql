@@ -1,12 +1,5 @@
--- One row per network x grain x period x network function (Health Foundation 2011): where
--- the period's activity goes. Each engagement event counts towards one function:
---   convening            attending a meeting (hosts included);
---   filtering            opening a forum thread (choosing what the network attends to);
---   facilitating         replying to another member;
---   amplifying           reacting to another member's post;
---   community building   replying or reacting to a member in their first active period;
---   investing/providing  no source carries this evidence yet: NULL, never 0.
--- share = the function's events / the period's events counted towards any function.
+-- One row per network x grain x period x network function, as indicators.network_functions
+-- publishes it (the stage classifier reads it here, before the indicators).
 with events as (
     select * from staging.int_engagement_events_in_periods where event_type <> 'survey'
 ),
@@ -49,10 +42,6 @@ counted as (
     from classified
     where network_function is not null
     group by all
-),
-
-builds as (
-    select * from staging.int_build_context
 )
 
 select
@@ -65,10 +54,7 @@ select
     case when functions.network_function = 'investing/providing' then null
          else coalesce(counted.events, 0) / nullif(sum(counted.events) over (
              partition by spine.network_id, spine.grain, spine.period_start), 0)::double end as share,
-    builds.methodology_version,
-    builds.build_id,
 from spine
 cross join functions
 left join counted using (network_id, grain, period_start, network_function)
-cross join builds
 order by spine.network_id, spine.grain, spine.period_start, functions.network_function

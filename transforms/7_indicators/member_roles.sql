@@ -1,6 +1,9 @@
 -- One row per member per role per network x grain x period, inferred from behaviour (roles
 -- after June Holley, Networks for Improvement). For analysts only: no extract reads this table, and it is
 -- never used to rank individuals. Members are pseudonymised keys.
+-- history: none
+-- (only the current build's rows are kept: an erasure or an identity merge leaves no earlier
+-- trace of a person's roles)
 --   co-ordinator        hosted or co-hosted a meeting;
 --   facilitator         replied to a member in their first active period (brings others in);
 --   connector/catalyst  tied in the period to members of two or more organisations besides their own;

@@ -56,8 +56,8 @@ def settings(tmp_path: Path, monkeypatch) -> Settings:
 #   airflow    DAGs parsed by a DagBag and run with dag.test(), or the real scheduler
 #   system     the installed command, the wheel, Chromium, PDFs, a whole hostile run
 TIERS = {
-    "unit": ("doc_links", "yaml_files", "formats", "generic_properties", "graph_measures", "key_features", "layers",
-             "pack_disclosure", "safe_text", "stage_versions", "stages", "validation", "vendor_attendance",
+    "unit": ("doc_links", "windows", "yaml_files", "formats", "generic_properties", "graph_measures", "key_features",
+             "layers", "pack_disclosure", "safe_text", "stage_versions", "stages", "validation", "vendor_attendance",
              "vendor_forum", "vendor_survey", "warning_signs", "instruments", "demo_data", "interactions_plan",
              "notify", "watch"),
     "warehouse": ("build", "diffusion", "disclosure_shared", "docs", "erasure", "extract", "functions_and_roles",

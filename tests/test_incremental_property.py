@@ -32,7 +32,8 @@ from hypothesis import strategies as st
 import netpulse.build.run
 from netpulse.admin.erasure import erase_member
 from netpulse.admin.identities import decide, review_queue
-from netpulse.build.run import HISTORY_TABLES, build
+from netpulse.build.models import history_tables
+from netpulse.build.run import build
 from netpulse.ingest.loading import ingest
 from netpulse.measures.stages import rules_folder
 from netpulse.quality.validation import ValidationReport
@@ -125,7 +126,7 @@ def compare(a: Path, b: Path, where: str) -> None:
             assert _same(con, table, theirs, columns), \
                 f"{where}: {table} differs: {_difference(_rows(con, table, columns), _rows(con, theirs, columns))}"
         # Each indicator row carries the id of the last build that built its network.
-        for table in HISTORY_TABLES:
+        for table in history_tables():
             (stale,) = con.execute(
                 f"select count(*) from {table} as t left join (select network_id, arg_max(build_id, built_at) "
                 "as build_id from meta.network_builds group by all) as latest using (network_id) "
@@ -169,7 +170,7 @@ def compare_history(a: Path, truths: dict[str, Path]) -> None:
     try:
         for number, (build_id, truth) in enumerate(truths.items()):
             con.execute(f"attach '{truth}' as truth (read_only)")
-            for table, history in HISTORY_TABLES.items():
+            for table, history in history_tables().items():
                 columns = _columns(con, table)
                 as_of = (f"(select h.* from {history} as h inner join "
                          f"meta.network_builds_as_of('{build_id}') using (network_id, build_id))")

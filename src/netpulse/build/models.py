@@ -165,6 +165,19 @@ def python_models(context: Any, root: Path | None = None) -> list[Model]:
     return models
 
 
+def history_tables(models: list[Model] | None = None) -> dict[str, str]:
+    """Table -> its history table, for the models that keep one (``history: kept``).
+
+    Without ``models``, read from the model files (Python models are not loaded for it).
+    """
+    if models is None:
+        root = project_path("transforms")
+        models = sql_models(root) + [
+            _model(path, folder, path.read_text(encoding="utf-8"), PYTHON_COMMENT)
+            for folder in folders(root) for path in sorted((root / folder.name).glob("*.py"))]
+    return {m.name: f"{m.name}_history" for m in models if m.history}
+
+
 def transform_models(context: Any, root: Path | None = None) -> list[Model]:
     """Every model of ``transforms/``: the SQL ones and the Python ones."""
     return sql_models(root) + python_models(context, root)

@@ -30,7 +30,7 @@ import pandas as pd
 
 from netpulse import METHODOLOGY_VERSION
 from netpulse.build.incremental import SCRATCH, Fallback, Scratch, across_networks
-from netpulse.build.models import ROSTER_ALIASES, Model, run_models, transform_models
+from netpulse.build.models import ROSTER_ALIASES, Model, history_tables, run_models, transform_models
 from netpulse.build.network_builds import BuildPlan, definitions_fingerprint, plan_build, record_network_builds
 from netpulse.build.python_runtime import ModelContext
 from netpulse.build.workers import Workers
@@ -236,11 +236,6 @@ INDICATOR_SUITES = {
 
 # Tables whose every build is kept, tagged with its build_id, so that figures published
 # from an earlier build (a funder's quarter) can be reproduced after late data or merges.
-def history_tables(models: list[Model]) -> dict[str, str]:
-    """Table -> its history table, for the models that keep one (``history: kept``)."""
-    return {m.name: f"{m.name}_history" for m in models if m.history}
-
-
 def keep_history(con: duckdb.DuckDBPyConnection, models: list[Model], source: str | None = None) -> None:
     """Append the indicator rows this build built to their history tables (inside its transaction).
 

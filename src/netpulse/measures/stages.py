@@ -27,6 +27,7 @@ from netpulse.config.settings import layered_config_files, methodology_file, pro
 from netpulse.config.yaml_files import read_yaml
 from netpulse.errors import ConfigError
 from netpulse.measures.stage_overrides import StageOverride, load_overrides
+from netpulse.measures.windows import trailing
 
 OPERATORS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt,
              "==": operator.eq, "in": lambda observed, allowed: observed in allowed}
@@ -384,20 +385,14 @@ def _fmt(metric: str, value: Any, *, threshold: bool = False) -> str:
 def add_signals(periods: pd.DataFrame, rules: StageRules) -> pd.DataFrame:
     """Derived metrics the rules use, computed per network and grain in period order."""
     periods = periods.sort_values(["network_id", "grain", "period_start"]).reset_index(drop=True)
-    periods["active_periods_in_window"] = 0
+    members = periods["active_members"]
+    periods["active_periods_in_window"] = trailing(periods, members.gt(0), rules.window, "sum").astype(int)
+    periods["trailing_peak"] = trailing(periods, members, rules.window, "max", before=True)
     periods["periods_with_meetings_in_window"] = 0
-    periods["trailing_peak"] = float("nan")
-    for (_, grain), index in periods.groupby(["network_id", "grain"], sort=False).groups.items():
-        window = rules.window[grain]
-        members = periods.loc[index, "active_members"]
-        periods.loc[index, "active_periods_in_window"] = (
-            members.gt(0).astype(int).rolling(window, min_periods=1).sum().astype(int)
-        )
-        periods.loc[index, "trailing_peak"] = members.shift(1).rolling(window, min_periods=1).max()
-        if "meetings_held" in periods:  # regular convening (stage-rules-3)
-            meetings = pd.to_numeric(periods.loc[index, "meetings_held"], errors="coerce").fillna(0)
-            periods.loc[index, "periods_with_meetings_in_window"] = (
-                meetings.gt(0).astype(int).rolling(window, min_periods=1).sum().astype(int))
+    if "meetings_held" in periods:  # regular convening (stage-rules-3)
+        meetings = pd.to_numeric(periods["meetings_held"], errors="coerce").fillna(0)
+        periods["periods_with_meetings_in_window"] = trailing(periods, meetings.gt(0), rules.window,
+                                                              "sum").astype(int)
     peak = periods["trailing_peak"].where(periods["trailing_peak"] > 0)
     periods["share_of_trailing_peak"] = periods["active_members"] / peak
     # Months from the network's first month with activity to the end of this period,

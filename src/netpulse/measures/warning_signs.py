@@ -20,6 +20,7 @@ import pandas as pd
 from netpulse.config.settings import methodology_file, project_path
 from netpulse.config.yaml_files import read_yaml
 from netpulse.errors import ConfigError
+from netpulse.measures.windows import trailing
 
 KEYS = ["network_id", "grain", "period_start"]
 COLUMNS = [*KEYS, "warning_sign", "severity", "value", "threshold", "evidence", "periods_held", "held_since",
@@ -100,15 +101,10 @@ def _with_trailing(periods: pd.DataFrame, rules: WarningSignRules) -> pd.DataFra
     signals = {s.signal for s in rules.signs if s.compare != "value"}
     for signal in signals - set(periods.columns):  # a signal not measured: no evidence, no sign
         periods[signal] = float("nan")
-    for signal in signals:
-        periods[f"{signal}_trailing_peak"] = float("nan")
-        periods[f"{signal}_trailing_mean"] = float("nan")
-    for (_, grain), index in periods.groupby(["network_id", "grain"], sort=False).groups.items():
-        window = rules.window[grain]
-        for signal in signals:
-            before = pd.to_numeric(periods.loc[index, signal], errors="coerce").astype("float64").shift(1)
-            periods.loc[index, f"{signal}_trailing_peak"] = before.rolling(window, min_periods=1).max()
-            periods.loc[index, f"{signal}_trailing_mean"] = before.rolling(window, min_periods=1).mean()
+    windows = {grain: int(n) for grain, n in rules.window.items()}
+    for signal in sorted(signals):
+        periods[f"{signal}_trailing_peak"] = trailing(periods, periods[signal], windows, "max", before=True)
+        periods[f"{signal}_trailing_mean"] = trailing(periods, periods[signal], windows, "mean", before=True)
     return periods
 
 

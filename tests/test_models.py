@@ -92,3 +92,27 @@ def test_every_table_of_the_built_warehouse_has_a_model_file(built):
     made = {m.name for m in every if not m.folder.in_snapshot} | {f"{m.name}_history" for m in every if m.history}
     assert tables == made
     assert all(m.path is not None and m.path.is_file() for m in every)
+
+
+def test_the_indicator_folder_appends_the_build_columns():
+    every = [m for m in models() if m.folder.name == "7_indicators"]
+    assert every and all(m.build_columns[0] == "methodology_version" and m.build_columns[-1] == "build_id"
+                         for m in every)
+    assert all("int_build_context" not in m.sql for m in every), "the folder appends them, not the model"
+    assert {m.name for m in every if "key_features_version" in m.build_columns} == {
+        "indicators.network_period", "indicators.network_indicators"}
+
+
+def test_the_built_indicator_tables_end_with_their_build_columns(built):
+    con = duckdb.connect(str(built.warehouse), read_only=True)
+    try:
+        for model in (m for m in models() if m.folder.name == "7_indicators"):
+            schema, table = model.name.split(".")
+            columns = [c for (c,) in con.execute(
+                "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
+                "order by ordinal_position", [schema, table]).fetchall()]
+            assert tuple(columns[-len(model.build_columns):]) == model.build_columns, model.name
+            (build_ids,) = con.execute(f"select count(distinct build_id) from {model.name}").fetchone()
+            assert build_ids <= 1
+    finally:
+        con.close()

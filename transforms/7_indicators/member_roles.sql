@@ -65,13 +65,8 @@ roles as (
         'core member, active in each of the last six ' || grain || 's',
     from steady
     where tier = 'core' and case grain when 'month' then months_active else quarters_active end >= 6
-),
-
-builds as (
-    select * from staging.int_build_context
 )
 
-select roles.*, builds.methodology_version, builds.build_id,
+select roles.*,
 from roles
-cross join builds
 order by roles.network_id, roles.grain, roles.period_start, roles.role, roles.member_key

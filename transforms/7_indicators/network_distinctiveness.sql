@@ -5,10 +5,6 @@
 -- docs/methodology.md.
 with signals as (
     select * from staging.int_network_period_signals
-),
-
-builds as (
-    select * from staging.int_build_context
 )
 
 select
@@ -33,8 +29,5 @@ select
     signals.median_hours_to_diffusion,
     signals.small_world_sigma,
     signals.resilience,
-    builds.methodology_version,
-    builds.build_id,
 from signals
-cross join builds
 order by signals.network_id, signals.grain, signals.period_start

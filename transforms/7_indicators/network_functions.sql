@@ -7,7 +7,6 @@
 --   community building   replying or reacting to a member in their first active period;
 --   investing/providing  no source carries this evidence yet: NULL, never 0.
 -- share = the function's events / the period's events counted towards any function.
-select functions.*, builds.methodology_version, builds.build_id,
+select functions.*,
 from staging.int_network_period_functions as functions
-cross join staging.int_build_context as builds
 order by functions.network_id, functions.grain, functions.period_start, functions.network_function

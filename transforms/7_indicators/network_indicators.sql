@@ -4,6 +4,7 @@
 -- weight and coverage) and one row for the feature itself; every other indicator is its
 -- column of indicators.network_period, network_participation, network_distinctiveness or
 -- network_structure. value NULL = no evidence. Definitions: docs/methodology.md.
+-- build columns: methodology_version, key_features_version, build_id
 with scores as (
     select * from staging.int_network_period_scores
 ),
@@ -104,17 +105,9 @@ measured as (
         end as coverage,
     from measures
     inner join signals using (network_id, grain, period_start)
-),
-
-builds as (
-    select * from staging.int_build_context
 )
 
 select
     all_rows.*,
-    builds.methodology_version,
-    builds.key_features_version,
-    builds.build_id,
 from (select * from key_features union all by name select * from measured) as all_rows
-cross join builds
 order by all_rows.network_id, all_rows.grain, all_rows.period_start, all_rows.family, all_rows.indicator

@@ -3,10 +3,6 @@
 -- meeting load, survey response and leadership. Definitions: docs/methodology.md.
 with signals as (
     select * from staging.int_network_period_signals
-),
-
-builds as (
-    select * from staging.int_build_context
 )
 
 select
@@ -40,8 +36,5 @@ select
     signals.meetings_on_priority_themes,
     signals.share_meetings_on_priority_themes,
     signals.trace_coverage,
-    builds.methodology_version,
-    builds.build_id,
 from signals
-cross join builds
 order by signals.network_id, signals.grain, signals.period_start

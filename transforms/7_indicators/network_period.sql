@@ -2,6 +2,7 @@
 -- counts, the six key-feature scores (0-100, NULL = no evidence) and the development stage
 -- of the current stage rules, with the reason for it in plain words.
 -- Definitions: docs/methodology.md.
+-- build columns: methodology_version, key_features_version, build_id
 with counts as (
     select * from staging.int_network_periods_counted
 ),
@@ -12,10 +13,6 @@ features as (
 
 stages as (
     select * from staging.int_network_period_stages where is_current_rules
-),
-
-builds as (
-    select * from staging.int_build_context
 )
 
 select
@@ -38,11 +35,7 @@ select
     stages.stage_reason,
     stages.evidence_stage,
     stages.stage_rules_version,
-    builds.methodology_version,
-    builds.key_features_version,
-    builds.build_id,
 from counts
 inner join features using (network_id, grain, period_start)
 inner join stages using (network_id, grain, period_start)
-cross join builds
 order by counts.network_id, counts.grain, counts.period_start

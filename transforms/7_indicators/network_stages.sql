@@ -8,10 +8,6 @@
 -- stage_override says who set the stage by hand, when and why (NULL: the rules gave it).
 with stages as (
     select * from staging.int_network_period_stages
-),
-
-builds as (
-    select * from staging.int_build_context
 )
 
 select
@@ -26,8 +22,5 @@ select
     stages.next_stage_needs,
     stages.next_stage_basis,
     stages.stage_override,
-    builds.methodology_version,
-    builds.build_id,
 from stages
-cross join builds
 order by stages.network_id, stages.grain, stages.stage_rules_version, stages.period_start

@@ -23,8 +23,6 @@ select
     stage_reason as reason,
     stage_rules_version,
     is_current_rules,
-    methodology_version,
-    build_id,
 from with_previous
 where previous_stage is distinct from stage
 order by network_id, grain, stage_rules_version, period_start

@@ -3,13 +3,8 @@
 -- warning_signs.yaml). A period without rows shows no warning sign.
 with warnings as (
     select * from staging.int_network_period_warnings
-),
-
-builds as (
-    select * from staging.int_build_context
 )
 
-select warnings.*, builds.methodology_version, builds.build_id,
+select warnings.*,
 from warnings
-cross join builds
 order by warnings.network_id, warnings.grain, warnings.period_start, warnings.warning_sign

@@ -100,7 +100,7 @@ class Scratch:
         change how another network's members resolve, and that network must be rebuilt too.
         """
         aliases = model.name
-        self.con.execute(f"create or replace table {SCRATCH}.{aliases} as {model.sql}")
+        self.con.execute(f"create or replace table {SCRATCH}.{aliases} as {model.select()}")
         changed = self.con.execute(
             f"""
             select count(*) from (

@@ -35,6 +35,10 @@ PROPERTY = re.compile(r"^(?:--|#)\s*(materialised|history|across networks):\s*([
 PROPERTY_VALUES = {"materialised": ("view", "table"), "history": ("kept", "none"),
                    "across networks": ("roster aliases", "latest activity")}
 ROSTER_ALIASES, LATEST_ACTIVITY = PROPERTY_VALUES["across networks"]
+# "-- build columns: methodology_version, key_features_version, build_id" (or "none"): the
+# columns of staging.int_build_context appended to the model's rows, when not the folder's.
+BUILD_COLUMNS = re.compile(r"^(?:--|#)\s*build columns:\s*([a-z_, ]+?)\s*$", re.IGNORECASE | re.MULTILINE)
+BUILD_CONTEXT = "staging.int_build_context"
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,7 @@ class Folder:
     history: bool = False
     configuration: bool = False
     in_snapshot: bool = False  # views of the analysts' snapshot, not built in the warehouse
+    build_columns: tuple[str, ...] = ()  # of staging.int_build_context, appended to every row
 
 
 @dataclass
@@ -60,6 +65,7 @@ class Model:
     folder: Folder | None = None
     history: bool = False  # each build's rows are appended to <name>_history
     across_networks: str | None = None  # ROSTER_ALIASES or LATEST_ACTIVITY: read from every network
+    build_columns: tuple[str, ...] = ()  # appended from staging.int_build_context
 
     @property
     def configuration(self) -> bool:
@@ -74,7 +80,15 @@ class Model:
         kind = "view" if self.materialisation == "view" else "table"
         if existing is not None and existing != kind:  # the model changed its materialisation
             con.execute(f"drop {existing} {self.name}")
-        con.execute(f"create or replace {kind} {self.name} as\n{self.sql}")
+        con.execute(f"create or replace {kind} {self.name} as\n{self.select()}")
+
+    def select(self) -> str:
+        """The model's select, with its build columns appended."""
+        if not self.build_columns:
+            return self.sql or ""
+        appended = ", ".join(f"builds.{column}" for column in self.build_columns)
+        return (f"select model.*, {appended},\nfrom (\n{self.sql}\n) as model\n"
+                f"cross join {BUILD_CONTEXT} as builds")
 
 
 def folders(root: Path | None = None) -> list[Folder]:
@@ -87,7 +101,8 @@ def folders(root: Path | None = None) -> list[Folder]:
                         materialised=str(entry.get("materialised", "table")),
                         history=entry.get("history", "none") == "kept",
                         configuration=bool(entry.get("configuration", False)),
-                        in_snapshot=bool(entry.get("in_snapshot", False)))
+                        in_snapshot=bool(entry.get("in_snapshot", False)),
+                        build_columns=tuple(str(c) for c in entry.get("build_columns") or ()))
                  for number, (name, entry) in enumerate(dict(document["folders"]).items())]
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ConfigError(f"model folders {path}: not well formed: {exc!r}") from None
@@ -114,8 +129,15 @@ def _references(text: str, comment: re.Pattern) -> set[str]:
 def _model(path: Path, folder: Folder, text: str, comment: re.Pattern, **kwargs: Any) -> Model:
     properties = _properties(text, path)
     history = properties.get("history")
+    name = f"{folder.schema}.{path.stem}"
+    build_columns = folder.build_columns if path.suffix == ".sql" else ()
+    declared = BUILD_COLUMNS.search(text)
+    if declared:
+        listed = tuple(c.strip().lower() for c in declared.group(1).split(",") if c.strip())
+        build_columns = () if listed == ("none",) else listed
+    depends_on = _references(text, comment) - {name} | ({BUILD_CONTEXT} if build_columns else set())
     return Model(
-        name=f"{folder.schema}.{path.stem}", depends_on=_references(text, comment) - {f"{folder.schema}.{path.stem}"},
+        name=name, depends_on=depends_on, build_columns=build_columns,
         path=path, folder=folder,
         materialisation=properties.get("materialised", folder.materialised),
         history=folder.history if history is None else history == "kept",

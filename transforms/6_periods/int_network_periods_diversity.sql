@@ -31,9 +31,12 @@ shares as (
 ),
 
 blau as (
+    -- 1 - sum(members²) / total², the squares summed as integers: a sum of squared shares in
+    -- floating point depends on the order DuckDB's threads add them, and the last bit of a Blau
+    -- index moved between two builds of the same data (a warning sign's text rounds it).
     select
         network_id, grain, period_start, attribute,
-        1 - sum(power(members / total_members, 2)) as blau,
+        1 - sum(members * members) / (any_value(total_members) * any_value(total_members)) as blau,
         max(events / activity_total) as largest_share_of_activity,
     from (
         select
@@ -66,7 +69,7 @@ select
     max(blau.blau) filter (where blau.attribute = 'sector') as diversity_sector,
     max(blau.blau) filter (where blau.attribute = 'profession') as diversity_profession,
     max(blau.blau) filter (where blau.attribute = 'patient_or_carer') as diversity_patient_or_carer,
-    avg(blau.blau) as diversity_blau,
+    avg(blau.blau::decimal(38, 18))::double as diversity_blau,  -- exact: the same in any order
     max(blau.largest_share_of_activity) filter (where blau.attribute = 'organisation')
         as largest_organisation_share_of_activity,
     any_value(known.members_with_organisation) / any_value(known.active_members)::double as roster_coverage,

@@ -38,7 +38,9 @@ member_counts as (
 ),
 
 tie_counts as (
-    select network_id, grain, period_start, count(*) as ties, sum(weight) as total_weight,
+    -- Summed as exact decimals, as the survey means are: a float sum depends on the order of
+    -- DuckDB's threads, and mean_strength moved in its last bits between two builds.
+    select network_id, grain, period_start, count(*) as ties, sum(weight::decimal(38, 18))::double as total_weight,
     from ties
     group by all
 ),

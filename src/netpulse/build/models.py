@@ -2,8 +2,9 @@
 
 Every table the build makes has a file: ``<folder>/<table>.sql`` (a select) or
 ``<folder>/<table>.py`` (a Python model, ``build(con, context)``). The folder decides the schema
-and the default materialisation (``transforms/folders.yaml``); a model's header may set its own
-(``materialised``, ``history``, ``across networks``). Dependencies are read from the tables a
+and the default materialisation, history and build columns (``transforms/folders.yaml``); a
+model's header may set its own (``materialised``, ``history``, ``across networks``, ``build
+columns``). Dependencies are read from the tables a
 model names (``schema.table`` in its SQL or its Python code), so there is no list to keep in
 step with the files.
 """

@@ -178,7 +178,7 @@ def active_key_features() -> KeyFeatureConfig:
         stat = path.stat()
     except OSError:
         return load_key_features(path)  # says which file is missing
-    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
     if key not in _ACTIVE:
         _ACTIVE.clear()
         _ACTIVE[key] = load_key_features(path)

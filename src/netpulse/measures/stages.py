@@ -16,6 +16,7 @@ import dataclasses
 import math
 import operator
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,15 +45,17 @@ _DOCUMENT_KEYS = {"version", "window", "hold_periods", "stage_order", "rules"}
 _RULE_KEYS = {"stage", "when", "note"}
 _CONDITION_KEYS = {"metric", "op", "value", "missing"}
 
-_LABELS: list = [None, {}]
+# The key features' labels while periods are classified: read once per classification, not
+# once per condition described (a million times on 200 networks, most of the stage step's time).
+_LABELS: ContextVar[dict[str, str] | None] = ContextVar("key_feature_labels", default=None)
 
 
 def _feature_labels() -> dict[str, str]:
     """Score column -> short label of the key features in force (``config/key_features.yaml``)."""
-    config = active_key_features()
-    if _LABELS[0] is not config:
-        _LABELS[:] = [config, {f.column: f.label for f in config.features}]
-    return _LABELS[1]
+    labels = _LABELS.get()
+    if labels is None:
+        labels = {f.column: f.label for f in active_key_features().features}
+    return labels
 
 
 def is_undefined(value: Any) -> bool:
@@ -523,6 +526,14 @@ def classify(periods: pd.DataFrame, rules: StageRules) -> pd.DataFrame:
     ``stage_rules_version`` added (no rows in, no rows out). A stage set by hand replaces the
     rules' stage and hysteresis continues from it.
     """
+    token = _LABELS.set({f.column: f.label for f in active_key_features().features})
+    try:
+        return _classify(periods, rules)
+    finally:
+        _LABELS.reset(token)
+
+
+def _classify(periods: pd.DataFrame, rules: StageRules) -> pd.DataFrame:
     if periods.empty:
         return periods.reset_index(drop=True).assign(
             **{c: pd.Series(dtype=object) for c in ("evidence_stage", "stage", "stage_reason", "next_stage_needs",

@@ -72,9 +72,6 @@ class KeyFeatureConfig:
     def columns(self) -> list[str]:
         return [f.column for f in self.features]
 
-    def by_column(self) -> dict[str, Feature]:
-        return {f.column: f for f in self.features}
-
     def by_id(self) -> dict[str, Feature]:
         return {f.id: f for f in self.features}
 

@@ -209,11 +209,12 @@ def network_report(data: PackData, network_id: str, quarter_rows, trend, stages,
 
 
 def _feature_table(mine: pd.DataFrame) -> str:
+    names = feature_names()
     rows = "".join(
-        f"<tr><td>{_e(feature_names()[c])}</td><td class=\"n\">{_e(mine.loc[c, 'shown'] or 'no evidence')}</td>"
+        f"<tr><td>{_e(names[c])}</td><td class=\"n\">{_e(mine.loc[c, 'shown'] or 'no evidence')}</td>"
         f"<td class=\"n\">{_score(mine.loc[c, 'previous_quarter'])}</td>"
         f"<td class=\"n\">{_change(mine, c)}</td><td class=\"n\">{_score(mine.loc[c, 'year_earlier'])}</td></tr>"
-        for c in feature_columns())
+        for c in names)
     return ("<table><tr><th>Key feature (0-100)</th><th class=\"n\">This quarter</th><th class=\"n\">Previous</th>"
             f"<th class=\"n\">Change</th><th class=\"n\">A year earlier</th></tr>{rows}</table>")
 
@@ -228,11 +229,12 @@ def _score(value) -> str:
 
 
 def _counts_table(mine: pd.DataFrame) -> str:
+    names, scores = metric_names(), set(feature_columns())
     rows = "".join(
-        f"<tr><td>{_e(metric_names()[c])}</td><td class=\"n\">{_e(mine.loc[c, 'shown'])}</td>"
+        f"<tr><td>{_e(names[c])}</td><td class=\"n\">{_e(mine.loc[c, 'shown'])}</td>"
         f"<td class=\"n\">{_score(mine.loc[c, 'previous_quarter'])}</td>"
         f"<td class=\"n\">{_change(mine, c)}</td><td class=\"n\">{_score(mine.loc[c, 'year_earlier'])}</td></tr>"
-        for c in mine.index if c not in feature_columns())
+        for c in mine.index if c not in scores)
     return ("<table><tr><th>This quarter</th><th class=\"n\">Count</th><th class=\"n\">Previous</th>"
             f"<th class=\"n\">Change</th><th class=\"n\">A year earlier</th></tr>{rows}</table>"
             "<p class=\"note\">Counts of people are rounded to the nearest 5; * means fewer than the threshold "
@@ -282,10 +284,11 @@ def _coverage_html(coverage: pd.DataFrame, network_id: str, data: PackData) -> s
 
 
 def programme_overview(data: PackData, title: str, quarter_rows, trend, signs) -> str:
+    names = feature_names()
     head = ("<tr><th data-sort=\"text\">Network</th><th data-sort=\"text\">Quarter</th>"
             "<th data-sort=\"text\">Stage</th><th data-sort=\"text\">Direction</th>"
             "<th data-sort=\"num\" class=\"n\">Active members</th><th>Active, last 8 quarters</th>"
-            + "".join(f"<th data-sort=\"num\" class=\"n\">{_e(feature_names()[c])}</th>" for c in feature_columns())
+            + "".join(f"<th data-sort=\"num\" class=\"n\">{_e(name)}</th>" for name in names.values())
             + "<th data-sort=\"text\">Strongest / weakest</th><th data-sort=\"num\">Warning signs</th></tr>")
     rows = []
     for network_id in sorted(data.selected):
@@ -295,8 +298,8 @@ def programme_overview(data: PackData, title: str, quarter_rows, trend, signs) -
         _quarters, series = _trend_series(trend, network_id, ("active_members",))
         values = series[metric_names()["active_members"]]
         spark = charts.sparkline(values, "active members by quarter: " + ", ".join(_num(v) for v in values))
-        cells = "".join(_heat(mine.loc[c, "value"], mine.loc[c, "shown"]) for c in feature_columns())
-        strong = (f"{feature_names()[facts['strongest']]} / {feature_names()[facts['weakest']]}"
+        cells = "".join(_heat(mine.loc[c, "value"], mine.loc[c, "shown"]) for c in names)
+        strong = (f"{names[facts['strongest']]} / {names[facts['weakest']]}"
                   if facts["strongest"] else "no evidence")
         signs_text = "; ".join(facts["attention"]) or "none"
         rows.append(

@@ -1,4 +1,4 @@
-"""The ``netpulse`` command line: demo, demo-landing, run, status, identities, erase, extract,
+"""The ``netpulse`` command line: demo, demo-landing, run, pull, status, identities, erase, extract,
 calibrate, override-stage, pack, sql, dictionary."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from netpulse.config.pulling import APIS
 from netpulse.config.settings import DEMO_HASH_KEY, Settings, restrict_new_files
 from netpulse.errors import NetpulseError
 from netpulse.safe_text import terminal_text, terminal_value
@@ -43,6 +44,24 @@ def cmd_run(args: argparse.Namespace) -> int:
     _say(result.summary())
     _say_unmapped_instruments(settings)
     return 0
+
+
+def cmd_pull(args: argparse.Namespace) -> int:
+    """Pull what is new from the configured APIs into the landing zone (no warehouse lock taken)."""
+    from netpulse.pull.run import pull
+
+    settings = _settings(args)
+    outcomes = pull(settings, network_ids=tuple(args.network) if args.network else None,
+                    apis=tuple(args.source) if args.source else None)
+    if not outcomes:
+        _say("nothing to pull: no network of the networks file has a pull section for that")
+    for outcome in outcomes:
+        _say(outcome.summary())
+        for path in outcome.files:
+            _say(f"  landed {path}")
+    if any(o.status in ("landed", "stopped at the bound") for o in outcomes):
+        _say("the landing zone's watcher (or `netpulse run`) loads what landed")
+    return 1 if any(o.status == "failed" for o in outcomes) else 0
 
 
 def _say_unmapped_instruments(settings: Settings) -> None:
@@ -228,6 +247,13 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--retry-quarantined", action="store_true",
                      help="read quarantined files again (after fixing the configuration that refused them)")
     run.set_defaults(func=cmd_run)
+
+    pull_cmd = sub.add_parser("pull", help="fetch what is new from the vendors' APIs (the networks file's pull "
+                              "sections) into the landing zone; credentials are Airflow connections")
+    common(pull_cmd, landing=True)
+    pull_cmd.add_argument("--network", action="append", help="only this network (repeatable)")
+    pull_cmd.add_argument("--source", action="append", choices=APIS, help="only this API (repeatable)")
+    pull_cmd.set_defaults(func=cmd_pull)
 
     status = sub.add_parser("status", help="deliveries loaded, duplicates, quarantined, last build")
     common(status)

@@ -31,3 +31,16 @@ class WarehouseLocked(NetpulseError):
 
 class ConfigError(NetpulseError):
     pass
+
+
+class PullFailed(NetpulseError):
+    """A pull from a vendor's API that could not go on; the message says what to fix.
+
+    ``permanent``: retrying cannot help (a refused key, a missing scope, a channel the app is not
+    in) until someone changes something; otherwise the next run may well succeed (the vendor was
+    down, the per-run bound was reached).
+    """
+
+    def __init__(self, message: str, *, permanent: bool = True):
+        super().__init__(message)
+        self.permanent = permanent

@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from netpulse.config.pulling import PullSpec, read_pull_section
 from netpulse.config.sources import FORMAT_SUFFIXES, SOURCES
 from netpulse.config.yaml_files import read_yaml
 from netpulse.errors import ConfigError
@@ -37,6 +38,8 @@ class Network:
     earliest_date: date | None = None
     # Per "<source>" or "<source>/<format>": date_order, timezone, instrument.
     source_options: dict = field(default_factory=dict, compare=False)
+    # The vendor APIs this network's data is pulled from (netpulse.config.pulling).
+    pulls: tuple[PullSpec, ...] = field(default=(), compare=False)
 
     def options_for(self, source: str, export_format: str) -> dict:
         """Declared options for one source and format; the more specific key wins."""
@@ -81,6 +84,7 @@ def _network_from_entry(entry: dict, source: Path) -> Network:
         priority_themes=tuple(t.strip() for t in themes),
         earliest_date=earliest_date,
         source_options=source_options,
+        pulls=read_pull_section(entry.get("pull"), network_id, where),
     )
 
 

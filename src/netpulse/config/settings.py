@@ -162,6 +162,13 @@ class Settings:
     # Processes for the build's per-network Python models and DuckDB's threads (NETPULSE_WORKERS).
     workers: int = os.cpu_count() or 1
     limits: InputLimits = InputLimits()
+    # Where the pulls keep their cursors (NETPULSE_PULL_STATE): beside the landing zone, never in
+    # the warehouse, so a lost warehouse loses no cursor and a pull takes no warehouse lock.
+    pull_state: Path | None = None
+
+    @property
+    def pull_state_dir(self) -> Path:
+        return self.pull_state or self.home / "pull-state"
 
     @classmethod
     def from_env(cls, **overrides) -> Settings:
@@ -180,6 +187,7 @@ class Settings:
             lock_wait_seconds=float(env.get("NETPULSE_LOCK_WAIT_SECONDS", "0.5")),
             workers=max(1, int(env.get("NETPULSE_WORKERS") or os.cpu_count() or 1)),
             limits=InputLimits.from_env(),
+            pull_state=Path(env["NETPULSE_PULL_STATE"]) if env.get("NETPULSE_PULL_STATE") else None,
         )
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
@@ -258,3 +266,12 @@ def notify_target() -> str:
     """Where failures are announced (``NETPULSE_NOTIFY``): ``log``, ``email:<conn>[:<to>,…]``, ``webhook:<url>``."""
     return os.environ.get("NETPULSE_NOTIFY", "log").strip() or "log"
 
+
+DEFAULT_PULL_SCHEDULE = "20 * * * *"  # hourly, off the hour the ingest fallback runs on
+
+
+def pull_schedule() -> str | None:
+    """The cron schedule of the ``netpulse_pull`` DAG (``NETPULSE_PULL_SCHEDULE``); ``none`` for
+    runs started by hand only."""
+    text = (os.environ.get("NETPULSE_PULL_SCHEDULE") or DEFAULT_PULL_SCHEDULE).strip()
+    return None if text.lower() == "none" else text

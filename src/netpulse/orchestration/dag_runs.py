@@ -22,6 +22,7 @@ INGEST_DAG_ID = "netpulse_ingest"
 QUARANTINE_CHECK_TASK = "check_quarantined"
 BUILD_DAG_ID = "netpulse_build"
 EXTRACT_DAG_ID = "netpulse_quarterly_extract"
+PULL_DAG_ID = "netpulse_pull"
 
 
 @dataclass

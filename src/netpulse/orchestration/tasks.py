@@ -195,3 +195,53 @@ def _skip_before_first_build(settings) -> None:
     if not snapshot_path(settings.warehouse).exists():
         raise AirflowSkipException(f"nothing built yet in {settings.warehouse}: no extract or pack to write")
 
+
+
+def pull_timetable():
+    """The ``netpulse_pull`` DAG's schedule: NETPULSE_PULL_SCHEDULE (cron, UTC), or None."""
+    from airflow.sdk import CronTriggerTimetable
+
+    from netpulse.config.settings import pull_schedule
+
+    schedule = pull_schedule()
+    return CronTriggerTimetable(schedule, timezone="UTC") if schedule else None
+
+
+def plan_pulls() -> list[dict]:
+    """One entry per network and API with a pull section: the mapped tasks of ``netpulse_pull``."""
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    from netpulse.config.settings import Settings
+    from netpulse.pull.run import plan
+
+    targets = [{"network_id": spec.network_id, "api": spec.api, "target": spec.target}
+               for spec in plan(Settings.from_env())]
+    if not targets:
+        raise AirflowSkipException("no network of the networks file has a pull section")
+    return targets
+
+
+def pull_one_target(target: dict) -> dict:
+    """Pull one network's API into the landing zone. Takes no warehouse lock and no pool slot: the
+    landing zone's watcher starts the ingest once what landed has settled.
+
+    A failure retrying cannot mend (a refused key, a missing scope) fails at once, with what to fix;
+    one that may pass (the API down, a 429 beyond the bound) fails so that Airflow tries again; a
+    pull that reached its per-run bound succeeds, and the next run goes on from its cursor.
+    """
+    from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+
+    from netpulse.pull.run import find_target, pull_target
+
+    settings = _writer_settings()
+    outcome = pull_target(settings, find_target(settings, target["network_id"], target["api"]))
+    for path in outcome.files:
+        log.info("landed %s", path)
+    if outcome.status == "busy":
+        raise AirflowSkipException(outcome.errors[0])
+    if outcome.status == "failed":
+        message = f"{outcome.target}: " + "; ".join(outcome.errors)
+        if outcome.permanent:
+            raise AirflowFailException(message)
+        raise RuntimeError(message)
+    return outcome.as_dict()

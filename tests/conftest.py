@@ -59,7 +59,7 @@ TIERS = {
     "unit": ("doc_links", "windows", "yaml_files", "formats", "generic_properties", "graph_measures", "key_features",
              "layers", "pack_disclosure", "safe_text", "stage_versions", "stages", "validation", "vendor_attendance",
              "vendor_forum", "vendor_survey", "warning_signs", "instruments", "demo_data", "interactions_plan",
-             "notify", "watch"),
+             "notify", "watch", "pull_client"),
     "warehouse": ("build", "diffusion", "disclosure_shared", "docs", "erasure", "extract", "functions_and_roles",
                   "graph_decay", "incremental_build", "incremental_property", "indicators", "key_feature_declaration",
                   "loading", "loading_batches", "models", "participation", "snapshot", "source_registry",

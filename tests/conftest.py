@@ -58,13 +58,13 @@ def settings(tmp_path: Path, monkeypatch) -> Settings:
 TIERS = {
     "unit": ("doc_links", "windows", "yaml_files", "formats", "generic_properties", "graph_measures", "key_features",
              "layers", "pack_disclosure", "safe_text", "stage_versions", "stages", "validation", "vendor_attendance",
-             "vendor_forum", "vendor_survey", "warning_signs", "instruments", "demo_data", "interactions_plan",
-             "notify", "watch", "pull_client"),
+             "vendor_forum", "vendor_survey", "vendor_api_servers", "warning_signs", "instruments", "demo_data",
+             "interactions_plan", "notify", "watch", "pull_client"),
     "warehouse": ("build", "diffusion", "disclosure_shared", "docs", "erasure", "extract", "functions_and_roles",
                   "graph_decay", "incremental_build", "incremental_property", "indicators", "key_feature_declaration",
                   "loading", "loading_batches", "models", "participation", "snapshot", "source_registry",
                   "stage_backfill", "stage_rules_v3", "structure", "survey_features", "trust_dates", "trust_fields",
-                  "trust_files", "trust_outputs", "trust_sql", "vendor_pipeline"),
+                  "trust_files", "trust_outputs", "trust_sql", "vendor_pipeline", "pulls"),
     "airflow": ("dags", "scheduler", "vendor_corpus"),
     "system": ("cli", "demo", "demo_landing", "pack", "packaging", "trust_scan", "build_imports", "lint"),
 }

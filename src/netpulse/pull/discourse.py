@@ -20,7 +20,7 @@ import json
 from datetime import datetime
 
 from netpulse.errors import PullFailed
-from netpulse.pull.context import PullContext, iso, parse_time
+from netpulse.pull.context import PullContext, parse_time
 from netpulse.pull.credentials import Credentials
 from netpulse.pull.http import ApiClient, Budget, Refused, Transient, body_json, refused, short
 
@@ -64,7 +64,7 @@ def pull_stream(ctx: PullContext, stream: str) -> None:
     after = (parse_time(cursor["last_posted_at"]), int(cursor["topic_id"])) if cursor else (ctx.since(), 0)
     for topic_id, last_posted_at in topics_after(ctx.client, stream, after):
         land_topic(ctx, stream, topic_id)  # None: deleted since it was listed; nothing to land
-        ctx.save(stream, {"last_posted_at": iso(last_posted_at), "topic_id": topic_id})
+        ctx.save(stream, {"last_posted_at": last_posted_at.isoformat(), "topic_id": topic_id})
 
 
 def topics_after(client: ApiClient, stream: str, after: tuple[datetime, int]) -> list[tuple[int, datetime]]:
@@ -88,7 +88,7 @@ def topics_after(client: ApiClient, stream: str, after: tuple[datetime, int]) ->
             activity = parse_time(topic.get("bumped_at") or posted)
             if (when, topic["id"]) > after:
                 found[topic["id"]] = when
-            elif not topic.get("pinned") and max(activity, when) < after[0]:
+            elif not topic.get("pinned") and max(activity, when) <= after[0]:  # the rest is older
                 older = True
                 break
         if older or not topics or not topic_list.get("more_topics_url"):

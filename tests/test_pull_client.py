@@ -31,9 +31,9 @@ class Echo(LoopbackApi):
             token = f"t{self.tokens}"
             self.valid.add(token)
             return Response(200, {"access_token": token, "expires_in": 3600})
-        if request.path.startswith("/secure"):
-            if request.headers.get("Authorization", "").removeprefix("Bearer ") not in self.valid:
-                return Response(401, {"message": "expired"})
+        if request.path.startswith("/secure") and \
+                request.headers.get("Authorization", "").removeprefix("Bearer ") not in self.valid:
+            return Response(401, {"message": "expired"})
         if request.path == "/redirect":
             return Response(302, b"", {"Location": "http://elsewhere.example/x"})
         return Response(200, {"path": request.path})
@@ -172,7 +172,7 @@ def test_landing_writes_each_piece_once_under_a_name_of_its_content(tmp_path):
     assert lander.land("C1", "window-1", b"PK-two", ".zip") is True
     assert lander.unchanged == 1 and len(lander.landed) == 2
     assert all(p.startswith("net-a/forum/slack/pulled/C1-") for p in lander.landed)
-    assert not [p for p in tmp_path.rglob(".*")], "no temporary file is left behind"
+    assert not list(tmp_path.rglob(".*")), "no temporary file is left behind"
 
 
 @pytest.mark.parametrize("section, message", [

@@ -249,3 +249,36 @@ def test_a_backfilled_quarter_writes_what_the_command_line_writes_for_that_quart
     for as_of in ("2026-04-01", "2026-07-01"):
         assert main(["extract", "--as-of", as_of]) == 0
     assert {p.name: p.read_bytes() for p in by_command.rglob("*.csv")} == written
+
+
+def test_the_pull_dag_maps_one_task_per_network_and_api_and_one_failure_stops_no_other(
+        dags, settings, tmp_path, monkeypatch):
+    import dataclasses as dc
+    from datetime import date
+
+    from netpulse.ingest.loading import ingest
+    from tests.helpers import write_networks
+    from tests.vendor_apis.discourse import DiscourseApi
+
+    with DiscourseApi.seeded(api_key="k-1", api_username="bot") as forum:
+        monkeypatch.setenv("AIRFLOW_CONN_FORUM_SITE", json.dumps(
+            {"conn_type": "http", "host": forum.url, "login": "bot", "password": "k-1"}))
+        config = write_networks(tmp_path / "networks.yaml",
+                                {"id": "net-a", "pull": {"discourse": {"connection": "forum_site",
+                                                                       "since": date(2026, 1, 1)}}},
+                                {"id": "net-b", "pull": {"slack": {"connection": "not_defined_anywhere",
+                                                                   "channels": ["C1"]}}})
+        monkeypatch.setenv("NETPULSE_CONFIG", str(config))
+        monkeypatch.setenv("NETPULSE_PULL_STATE", str(tmp_path / "pull-state"))
+        with (tmp_path / "dag.log").open("a") as log, \
+                __import__("contextlib").redirect_stdout(log), __import__("contextlib").redirect_stderr(log):
+            run = dags[PULL_DAG_ID].test()
+    states = {(ti.task_id, ti.rendered_map_index or ti.map_index): str(ti.state) for ti in run.get_task_instances()}
+    assert states == {("plan_targets", -1): "success", ("pull", "net-a/discourse"): "success",
+                      ("pull", "net-b/slack"): "failed"}, states
+    # The mapped tasks take no pool slot (no warehouse lock); what landed loads like any delivery.
+    assert all(t.pool != "netpulse_warehouse" for t in dags[PULL_DAG_ID].tasks)
+    assert not settings.warehouse.exists()
+    report = ingest(dc.replace(settings, network_config=config))
+    assert [o.status for o in report.outcomes] == ["loaded"] * 5
+    assert {o.path.split("/")[1:4] == ["forum", "discourse", "pulled"] for o in report.outcomes} == {True}

@@ -34,11 +34,11 @@ DEFAULT_HOME = Path("var/airflow-local")
 DEFAULT_PORT = 8780  # not 8080 (often taken); the log servers take the next two ports
 PID_FILE = "netpulse-standalone.pid"
 PASSWORD_FILE = "simple_auth_manager_passwords.json.generated"  # noqa: S105 - a file name, no password
-UNPAUSED_DAGS = ("netpulse_ingest", "netpulse_build", "netpulse_quarterly_extract")
+UNPAUSED_DAGS = ("netpulse_ingest", "netpulse_build", "netpulse_quarterly_extract", "netpulse_pull")
 # The NETPULSE_* paths a worker needs, made absolute for processes that start elsewhere.
 PATH_SETTINGS = {"NETPULSE_HOME": "home", "NETPULSE_LANDING": "landing", "NETPULSE_WAREHOUSE": "warehouse",
                  "NETPULSE_EXTRACTS": "extracts", "NETPULSE_DATA_DOCS": "data_docs",
-                 "NETPULSE_CONFIG": "network_config"}
+                 "NETPULSE_CONFIG": "network_config", "NETPULSE_PULL_STATE": "pull_state_dir"}
 
 
 @dataclass(frozen=True)

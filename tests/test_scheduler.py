@@ -25,13 +25,15 @@ from netpulse.orchestration.local_airflow import (
     PID_FILE,
     LocalAirflow,
     api_get,
+    api_post,
     api_token,
     group_members,
 )
 from netpulse.orchestration.tasks import RAW_ASSET_URI
 from netpulse.outputs.pack.quarters import latest_complete
 from netpulse.store.snapshot import snapshot_path
-from tests.helpers import ATTENDANCE_HEADER, FORUM_HEADER, TEST_KEY, attendance_row, write_csv
+from tests.helpers import ATTENDANCE_HEADER, FORUM_HEADER, TEST_KEY, attendance_row, write_csv, write_networks
+from tests.vendor_apis.discourse import DiscourseApi
 
 pytestmark = pytest.mark.scheduler
 
@@ -74,6 +76,16 @@ def _environment(tmp_path: Path) -> dict[str, str]:
     return env
 
 
+def _with_a_pull(env: dict, tmp_path: Path, forum: DiscourseApi) -> None:
+    """Network 'pulled' pulls a loopback Discourse forum; the pull DAG runs when it is started."""
+    env["NETPULSE_CONFIG"] = str(write_networks(tmp_path / "networks.yaml", {"id": "pulled", "pull": {
+        "discourse": {"connection": "forum_site", "since": date(2026, 1, 1)}}}))
+    env["NETPULSE_PULL_STATE"] = str(tmp_path / "pull-state")
+    env["NETPULSE_PULL_SCHEDULE"] = "none"
+    env["AIRFLOW_CONN_FORUM_SITE"] = json.dumps({"conn_type": "http", "host": forum.url, "login": "bot",
+                                                 "password": forum.api_key})
+
+
 def _launcher(action: str, home: Path, env: dict, *extra: str, timeout: float) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "netpulse.orchestration.local_airflow", action,
                            "--home", str(home), *extra], env=env, capture_output=True, text=True, timeout=timeout)
@@ -111,8 +123,23 @@ def _published_indicators(snapshot: Path):
     return (len(builds), *counts) if counts[0] is not None else None
 
 
+def _published_posts(snapshot: Path, network_id: str):
+    """Forum posts of a network in the snapshot's indicators, once there are any."""
+    if not snapshot.exists():
+        return None
+    try:
+        with duckdb.connect(str(snapshot), read_only=True) as con:
+            (posts,) = con.execute("select sum(forum_posts) from indicators.network_period "
+                                   "where network_id = ? and grain = 'month'", [network_id]).fetchone()
+    except duckdb.Error:
+        return None
+    return posts
+
+
 def test_a_delivery_of_two_sources_is_published_once_by_the_real_scheduler(tmp_path):
     env = _environment(tmp_path)
+    forum = DiscourseApi.seeded(api_key="scheduler-test-key", api_username="bot").start()
+    _with_a_pull(env, tmp_path, forum)
     home = tmp_path / "airflow"
     landing = Path(env["NETPULSE_LANDING"])
     snapshot = snapshot_path(Path(env["NETPULSE_WAREHOUSE"]))
@@ -127,8 +154,9 @@ def test_a_delivery_of_two_sources_is_published_once_by_the_real_scheduler(tmp_p
                                 password=json.loads((home / PASSWORD_FILE).read_text())["admin"])
         token = api_token(instance)
         paused = {d: api_get(instance, token, f"/api/v2/dags/{d}")["is_paused"]
-                  for d in ("netpulse_ingest", "netpulse_build", "netpulse_quarterly_extract")}
-        assert paused == {"netpulse_ingest": False, "netpulse_build": False, "netpulse_quarterly_extract": False}
+                  for d in ("netpulse_ingest", "netpulse_build", "netpulse_quarterly_extract", "netpulse_pull")}
+        assert paused == {"netpulse_ingest": False, "netpulse_build": False, "netpulse_quarterly_extract": False,
+                          "netpulse_pull": False}
         # Unpausing the ingest starts a run for the latest hour (the hourly fallback): let it
         # finish on the empty landing zone, so that what follows is the watcher's doing.
         _wait(lambda: _finished(_dag_runs(instance, token, "netpulse_ingest")), 90,
@@ -178,7 +206,20 @@ def test_a_delivery_of_two_sources_is_published_once_by_the_real_scheduler(tmp_p
         assert [e["source_run_id"].split("__")[0] for e in events if e["uri"] == RAW_ASSET_URI] == ["asset_triggered"]
         assert (home / "netpulse-standalone.pid").exists()
         assert sorted(p.name for p in landing.rglob("*.csv")) == ["jan.csv", "jan.csv"]  # nothing deleted
+
+        # A pull, started by hand (NETPULSE_PULL_SCHEDULE=none): its mapped task lands the forum's
+        # topics, the watcher starts the ingest, the build publishes them.
+        assert _dag_runs(instance, token, "netpulse_pull") == []  # no schedule: nothing ran by itself
+        pulled = time.monotonic()
+        api_post(instance, token, "/api/v2/dags/netpulse_pull/dagRuns", {"logical_date": None})
+        posts = _wait(lambda: _published_posts(snapshot, "pulled"), PUBLISH_TIMEOUT, "the pulled topics published")
+        print(f"pull started -> pulled posts published in the snapshot: {time.monotonic() - pulled:.1f} s")
+        assert posts == 12  # 4 topics and 8 replies of members, as the forum's topics imply
+        assert [(r["run_type"], r["state"]) for r in _dag_runs(instance, token, "netpulse_pull")] == [
+            ("manual", "success")]
+        assert len(list(landing.glob("pulled/forum/discourse/pulled/*/*.json"))) == 5
     finally:
+        forum.stop()
         stopped = _launcher("stop", home, env, timeout=90)
         print(f"whole test {time.monotonic() - started:.0f} s")
     assert stopped.returncode == 0, stopped.stdout + stopped.stderr

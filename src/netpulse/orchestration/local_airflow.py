@@ -163,6 +163,10 @@ def api_get(instance: LocalAirflow, token: str, path: str) -> dict:
     return _request(f"{instance.url}{path}", token=token)
 
 
+def api_post(instance: LocalAirflow, token: str, path: str, body: dict) -> dict:
+    return _request(f"{instance.url}{path}", body, token=token)
+
+
 def _set_pool(instance: LocalAirflow, token: str) -> None:
     pool = {"name": WAREHOUSE_POOL, "slots": 1, "include_deferred": False,
             "description": "DuckDB allows one writing process: tasks that write the warehouse take turns"}

@@ -59,14 +59,15 @@ TIERS = {
     "unit": ("doc_links", "windows", "yaml_files", "formats", "generic_properties", "graph_measures", "key_features",
              "layers", "pack_disclosure", "safe_text", "stage_versions", "stages", "validation", "vendor_attendance",
              "vendor_forum", "vendor_survey", "vendor_api_servers", "warning_signs", "instruments", "demo_data",
-             "interactions_plan", "notify", "watch", "pull_client"),
+             "interactions_plan", "notify", "watch", "pull_client", "vendor_api_files"),
     "warehouse": ("build", "diffusion", "disclosure_shared", "docs", "erasure", "extract", "functions_and_roles",
                   "graph_decay", "incremental_build", "incremental_property", "indicators", "key_feature_declaration",
                   "loading", "loading_batches", "models", "participation", "snapshot", "source_registry",
                   "stage_backfill", "stage_rules_v3", "structure", "survey_features", "trust_dates", "trust_fields",
                   "trust_files", "trust_outputs", "trust_sql", "vendor_pipeline", "pulls"),
     "airflow": ("dags", "scheduler", "vendor_corpus"),
-    "system": ("cli", "demo", "demo_landing", "pack", "packaging", "trust_scan", "build_imports", "lint"),
+    "system": ("cli", "demo", "demo_landing", "pack", "packaging", "trust_scan", "build_imports", "lint",
+               "deployment_installs"),
 }
 # A few tests across the seams, for the fast lane: a load with a quarantined file, a build, the
 # analysts' sandbox, the funders' extract, the DAG files.

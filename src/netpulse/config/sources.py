@@ -66,7 +66,7 @@ REGISTRY = {source.name: source for source in (
         "raw.attendance",
         ("line_number", "meeting_id", "meeting_title", "meeting_start", "meeting_end", "email", "email_hash",
          "name", "joined_at", "left_at", "role", "status", *VENDOR_IDENTITY),
-        {"zoom": (".csv",), "teams": (".csv", ".tsv", ".txt"), "signin": (".csv", ".xlsx")},
+        {"zoom": (".csv", ".json"), "teams": (".csv", ".tsv", ".txt", ".json"), "signin": (".csv", ".xlsx")},
     ),
     Source(
         "forum",
@@ -84,7 +84,7 @@ REGISTRY = {source.name: source for source in (
         "raw.survey_responses",
         ("line_number", "response_id", "instrument", "submitted_at", "email", "email_hash", "finished",
          *VENDOR_IDENTITY),
-        {"qualtrics": (".csv", ".tsv"), "msforms": (".xlsx",)},
+        {"qualtrics": (".csv", ".tsv", ".zip"), "msforms": (".xlsx",)},
     ),
 )}
 

@@ -167,7 +167,9 @@ def parse_vendor_export(landing_file: LandingFile, content: bytes, network: Netw
         raise DeliveryRejected(f"{export_format} exports belong under {belongs}/{export_format}/, "
                                f"not {landing_file.source}/{export_format}/")
     options = network.options_for(landing_file.source, export_format)
-    if export_format in DATE_ORDER_REQUIRED and "date_order" not in options:
+    # A pulled API response (JSON) writes ISO 8601 times with their offset: no locale to declare.
+    api_response = Path(landing_file.relative_path).suffix.lower() == ".json"
+    if export_format in DATE_ORDER_REQUIRED and "date_order" not in options and not api_response:
         raise DeliveryRejected(
             f"{export_format} exports write dates in the account's locale: declare it for network "
             f"{network.network_id!r} in the networks file, e.g. sources: {{{landing_file.source}/"

@@ -1,4 +1,5 @@
-"""Qualtrics survey responses: the CSV or TSV export of Data & Analysis > Export & Import > Export data.
+"""Qualtrics survey responses: the CSV or TSV export of Data & Analysis > Export & Import > Export data,
+or the ZIP of the API's export download.
 
 Supported layouts
 -----------------
@@ -16,6 +17,9 @@ Supported layouts
 - Answers exported as choice text ("Strongly agree") or as numeric values (recode values
   1 to 5): both are scored through the instrument's labels. ``-99`` ("seen but unanswered")
   is no answer. Finished is ``True``/``False`` or ``1``/``0``; Status as text or code.
+- The ZIP the API's ``export-responses`` download is (one ``<survey name>.csv`` inside): it is
+  opened within the archive limits (``ParseOptions.limits``) and its one CSV or TSV read as
+  above; a ZIP with no or several CSV/TSV files is refused.
 - Encodings UTF-8 with or without BOM, UTF-16 (Qualtrics TSV) and Windows-1252 (a file
   re-saved by Excel); comma, tab or semicolon separated.
 
@@ -66,6 +70,7 @@ import pandas as pd
 
 from netpulse.config.instruments import Instrument
 from netpulse.errors import DeliveryRejected
+from netpulse.ingest.archives import ZIP_ERRORS, BoundedZip
 from netpulse.ingest.vendors import ParseOptions
 from netpulse.ingest.vendors.common import decode_text, read_table, to_iso
 
@@ -100,6 +105,7 @@ NOT_RESPONSES = {"survey preview", "survey test", "spam", "preview spam", "offli
 SEEN_BUT_UNANSWERED = "-99"
 UTC_NAMES = {"z", "utc", "gmt", "etc/utc", "etc/gmt", "utc+0", "utc+00:00"}
 OUTPUT_COLUMNS = ("line_number", "response_id", "instrument", "submitted_at", "email", "finished", "display_name")
+ZIP_MAGIC = b"PK\x03\x04"
 _LEGACY_V = re.compile(r"^V\d+$")
 _HAS_OFFSET = r"T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)$"  # a time, then Z or +hh:mm
 
@@ -122,7 +128,9 @@ class _Header:
 
 
 def parse(content: bytes, options: ParseOptions, instrument: Instrument | None = None) -> pd.DataFrame:
-    """Rows of the generic survey format from a Qualtrics CSV/TSV export (see the module docstring)."""
+    """Rows of the generic survey format from a Qualtrics CSV/TSV export, or a ZIP holding one (module docstring)."""
+    if content.startswith(ZIP_MAGIC) or options.file_name.lower().endswith(".zip"):
+        content = _zipped_export(content, options)
     table = _read(decode_text(content))
     header = _header(table)
     numbers, cells = _responses(table, header)
@@ -136,6 +144,27 @@ def parse(content: bytes, options: ParseOptions, instrument: Instrument | None =
             frame[item_id] = scores
     frame.attrs["source_columns"] = list(header.ids)
     return frame
+
+
+def _zipped_export(content: bytes, options: ParseOptions) -> bytes:
+    """The one CSV/TSV of a ZIP (the API's export-responses download), read within the archive limits."""
+    archive = BoundedZip(content, options.limits, "Qualtrics export ZIP", (
+        "the file is not a readable ZIP archive (or it was cut short): download the export again, or "
+        "deliver its CSV unzipped"))
+    members = [info for info in archive.infos if not info.is_dir() and not info.filename.startswith("__MACOSX/")
+               and info.filename.lower().endswith((".csv", ".tsv"))]
+    if len(members) != 1:
+        names = ", ".join(info.filename for info in members) or "none"
+        raise DeliveryRejected(
+            f"the ZIP holds {len(members)} CSV/TSV files ({names}), not one: a Qualtrics export ZIP holds one "
+            "survey's responses; deliver one export per file, or the CSV unzipped"
+        )
+    try:
+        return archive.read(members[0])
+    except ZIP_ERRORS:
+        raise DeliveryRejected(
+            f"{members[0].filename} in the ZIP cannot be read (the archive is damaged): download the export again"
+        ) from None
 
 
 def _read(text: str) -> list[list[str]]:

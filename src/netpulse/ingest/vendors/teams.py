@@ -51,6 +51,8 @@ Rejected: the legacy attendee list downloaded during a meeting (``Full Name, Use
 Timestamp`` with Joined/Left rows): it has no title, end time or e-mails and its open
 segments have no leave time. Reports without a summary start time, with no participant
 table, with an empty table, cut short, or with a Leave Time before its Join Time.
+Pulled files: a ``.json`` file (by its name, or by its first character when no name is given) is
+an attendance report netpulse's Graph pull landed; it is read by ``teams_api``.
 Known limits: localised section and column names are not recognised.
 """
 
@@ -88,7 +90,11 @@ DURATION = re.compile(r"^\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$
 
 
 def parse(content: bytes, options: ParseOptions) -> pd.DataFrame:
-    """Rows of the generic attendance format from one Teams attendance report."""
+    """Rows of the generic attendance format from one Teams attendance report (or pulled ``.json`` file)."""
+    from netpulse.ingest.vendors import teams_api, zoom_api  # here, not above: teams_api imports this module
+
+    if zoom_api.is_pulled_file(content, options):
+        return teams_api.parse(content, options)
     text = decode_text(content)
     delimiter = "\t" if "\t" in text else sniff_delimiter(text)
     rows = numbered_rows(read_rows(text, delimiter))

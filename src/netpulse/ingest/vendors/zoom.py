@@ -43,6 +43,9 @@ Times are the account's local time ("03/12/2025 02:00:00 PM" in US accounts); th
 order is ``options.date_order``, never guessed; they stay local ISO text (the loader applies
 the network's time zone, including across daylight-saving changes).
 
+Pulled files: a ``.json`` file (by its name, or by its first character when no name is given)
+is a meeting netpulse's Zoom pull landed from the Reports API; it is read by ``zoom_api``.
+
 Known limits: localised headers ("Nome (nome originale)") are not recognised; a real name
 that ends in brackets ("Paul (Wings)") is read as a renamed participant; the older unique-
 users export with only ``Total Duration (Minutes)`` (no join and leave times) is rejected;
@@ -73,7 +76,11 @@ ORIGINAL_NAME = re.compile(r"^(?P<current>.*?\S)\s*\((?P<original>[^()]*\S[^()]*
 
 
 def parse(content: bytes, options: ParseOptions) -> pd.DataFrame:
-    """Rows of the generic attendance format from one Zoom participant report."""
+    """Rows of the generic attendance format from one Zoom participant report (or pulled ``.json`` file)."""
+    from netpulse.ingest.vendors import zoom_api  # here, not above: zoom_api imports this module
+
+    if zoom_api.is_pulled_file(content, options):
+        return zoom_api.parse(content, options)
     rows = numbered_rows(read_rows(decode_text(content)))
     if not rows:
         raise DeliveryRejected("the file is empty: export the participant report again")

@@ -26,7 +26,7 @@ def netpulse_pull():
 
     @task(map_index_template="{{ pull_target }}")  # the UI names each mapped task by its network/API
     def pull(target: dict) -> dict:
-        get_current_context()["pull_target"] = target["target"]
+        get_current_context()["pull_target"] = target["target"]  # type: ignore[typeddict-unknown-key]
         return pull_one_target(target)
 
     pull.expand(target=plan_targets())

@@ -45,9 +45,9 @@ STREAM_NAME = re.compile(r"^[A-Za-z0-9@._:/+!=~-]{1,300}$")
 COMMON_OPTIONS = ("connection", "base_url", "since", "lookback_days", "max_pages", "max_seconds",
                   "timeout_seconds", "min_request_interval_seconds")
 DEFAULT_BACKFILL_DAYS = 90
-DEFAULTS = {"lookback_days": {"slack": 14, "discourse": 0, "zoom": 2, "teams": 2, "qualtrics": 0, "msforms": 0},
-            # Slack allows apps outside its Marketplace one history or replies request a minute.
-            "min_request_interval_seconds": {"slack": 61.0}}
+DEFAULT_LOOKBACK_DAYS = {"slack": 14, "discourse": 0, "zoom": 2, "teams": 2, "qualtrics": 0, "msforms": 0}
+# Slack allows apps outside its Marketplace one history or replies request a minute.
+DEFAULT_MIN_INTERVAL = {"slack": 61.0}
 
 
 @dataclass(frozen=True)
@@ -114,12 +114,12 @@ def _spec(api: str, entry: Any, network_id: str, where: str) -> PullSpec:
     return PullSpec(
         network_id=network_id, api=api, connection=connection, streams=streams,
         base_url=base_url.rstrip("/") if base_url else None, since=since,
-        lookback_days=_number(entry, "lookback_days", DEFAULTS["lookback_days"][api], where, whole=True),
+        lookback_days=_number(entry, "lookback_days", DEFAULT_LOOKBACK_DAYS[api], where, whole=True),
         max_pages=_number(entry, "max_pages", 500, where, whole=True, least=1),
         max_seconds=_number(entry, "max_seconds", 900.0, where, least=1),
         timeout_seconds=_number(entry, "timeout_seconds", 30.0, where, least=0.1),
         min_request_interval_seconds=_number(
-            entry, "min_request_interval_seconds", DEFAULTS["min_request_interval_seconds"].get(api, 0.0), where),
+            entry, "min_request_interval_seconds", DEFAULT_MIN_INTERVAL.get(api, 0.0), where),
     )
 
 

@@ -91,7 +91,7 @@ def topics_after(client: ApiClient, stream: str, after: tuple[datetime, int]) ->
             elif not topic.get("pinned") and max(activity, when) <= after[0]:  # the rest is older
                 older = True
                 break
-        if older or not topics or not topic_list.get("more_topics_url"):
+        if older or not topics or not (topic_list or {}).get("more_topics_url"):
             break
         page += 1
     return sorted(found.items(), key=lambda item: (item[1], item[0]))

@@ -128,9 +128,9 @@ def pull_target(settings: Settings, spec: PullSpec, now: Callable[[], datetime] 
     finally:
         if client is not None:
             client.close()
-    if outcome.status == "nothing new":
-        if outcome.errors and outcome.status != "busy":
-            outcome.status = "failed"
+    if outcome.status == "nothing new":  # neither stopped at the bound nor busy
+        if outcome.errors:
+            outcome.status = "failed"  # what landed before the failure stays landed (and listed)
         elif lander.landed:
             outcome.status = "landed"
     outcome.files = list(lander.landed)

@@ -91,7 +91,7 @@ def parse(content: bytes, options: ParseOptions) -> pd.DataFrame:
             if not isinstance(record, dict):
                 raise DeliveryRejected(f"record {record_number} is not an object; {PULL_AGAIN}")
             columns += [key for key in record if key not in columns]
-            identity = record.get("identity") if isinstance(record.get("identity"), dict) else {}
+            identity: dict = record["identity"] if isinstance(record.get("identity"), dict) else {}
             email = _text(record.get("emailAddress"))
             name = _text(identity.get("displayName"))
             role = _text(record.get("role")).lower()

@@ -75,7 +75,7 @@ def test_pulled_zoom_meeting_gives_one_row_per_admitted_participant_entry():
     assert list(frame.columns) == CONTRACT_COLUMNS
     assert frame["line_number"].dtype == "int64"
     assert text_of(frame, "line_number") == [1, 2, 4, 5, 6]  # entry 3 waited in the waiting room
-    assert set(frame["meeting_id"]) == {"81234567890"}
+    assert set(frame["meeting_id"]) == {"81234567890-202503121800"}  # the id and the instance's start (UTC)
     assert set(frame["meeting_title"]) == {"Quality improvement network call"}
     assert set(frame["meeting_start"]) == {"2025-03-12T18:00:00Z"}
     assert set(frame["meeting_end"]) == {"2025-03-12T19:00:00Z"}
@@ -98,10 +98,11 @@ def test_pulled_zoom_meeting_gives_one_row_per_admitted_participant_entry():
         "customer_key", "registrant_id", "participant_user_id", "bo_mtg_id"]
 
 
-def test_pulled_zoom_meeting_and_its_csv_report_are_the_same_meeting_at_the_same_instants():
+def test_pulled_zoom_meeting_and_its_csv_report_hold_the_same_attendance_at_the_same_instants():
     pulled = zoom.parse(api_file("zoom_meeting.json"), ZOOM_JSON)
     report = zoom.parse((VENDORS / "zoom" / "participants_meeting_data_us.csv").read_bytes(), NEW_YORK)
-    assert set(pulled["meeting_id"]) == set(report["meeting_id"]) == {"81234567890"}  # "812 3456 7890"
+    # The report's Meeting ID ("812 3456 7890") is every instance's; the pull keys the instance by its start.
+    assert set(report["meeting_id"]) == {"81234567890"} and set(pulled["meeting_id"]) == {"81234567890-202503121800"}
     assert set(pulled["meeting_title"]) == set(report["meeting_title"])
     # The CSV writes New York time, the API UTC: the loader makes them the same instants. (The API
     # also lists Dana Lee's minute in the waiting room as an entry of its own; it is left out.)
@@ -127,7 +128,7 @@ def test_zoom_reads_a_json_file_by_its_name_or_else_by_its_first_character():
 def test_zoom_meeting_ids_given_as_text_lose_their_spaces_like_the_csvs():
     pulled = document("zoom_meeting.json")
     pulled["meeting"]["id"] = "812 3456 7890"
-    assert set(zoom_api.parse(encoded(pulled), ZOOM_JSON)["meeting_id"]) == {"81234567890"}
+    assert set(zoom_api.parse(encoded(pulled), ZOOM_JSON)["meeting_id"]) == {"81234567890-202503121800"}
 
 
 def zoom_broken(change) -> bytes:
@@ -163,7 +164,7 @@ def _participant(number: int, **fields):
     (zoom_broken(lambda d: d["meeting"].update(end_time="2025-03-12T17:00:00Z")),
      "the meeting: end_time before start_time"),
     (zoom_broken(lambda d: [p.update(participants=[]) for p in d["participants_pages"]]),
-     "meeting 81234567890: the file holds no participant entries"),
+     "meeting 81234567890-202503121800: the file holds no participant entries"),
     (zoom_broken(_participant(4, leave_time="2025-03-12T18:00:00Z")),
      "participant 4: leave_time before join_time (2025-03-12T18:00:00Z is before 2025-03-12T18:04:30Z)"),
     (zoom_broken(_participant(2, join_time="2025-03-12T14:00:05")),
@@ -374,7 +375,7 @@ def test_pulled_files_are_listed_and_parsed_from_their_format_folders(tmp_path):
     found = {f.format: f for f in find_landing_files(landing)}
     assert sorted(found) == ["qualtrics", "teams", "zoom"]
     rows = {fmt: parse_vendor_export(f, f.read_bytes(), network)[0] for fmt, f in found.items()}
-    assert set(rows["zoom"]["meeting_id"]) == {"81234567890"}
+    assert set(rows["zoom"]["meeting_id"]) == {"81234567890-202503121800"}
     assert set(rows["teams"]["meeting_id"]) == {"teams-202503121400-quality-improvement-network-call"}
     assert len(rows["qualtrics"]) == 3
     typed = type_delivery(rows["teams"], ATTENDANCE, "America/New_York", MemberHasher("k"), "teams").frame

@@ -20,9 +20,11 @@ Rows are those the CSV parser (``zoom.py``) makes of the participant report of t
 one per participant entry (a join segment, so a rejoin is a second row), status ``attended``.
 Entries whose ``status`` is ``in_waiting_room`` were never admitted and are left out.
 
-- ``meeting_id`` is the meeting's numeric ``id`` as text ("81234567890"): the Meeting ID the CSV
-  report writes ("812 3456 7890", spaces removed), so a pulled file and a downloaded report of
-  the same meeting give the same id. (The instance ``uuid`` is not used: the CSV has none.)
+- ``meeting_id`` is the meeting's numeric ``id`` with its start in UTC, ``<id>-<YYYYMMDDHHMM>``
+  ("81234567890-202503121800"): every instance of a recurring meeting shares the numeric id (the
+  Meeting ID a CSV report writes), and each instance is a meeting of its own, with its own
+  attendances. The CSV report's id is the numeric id alone, so a meeting both pulled and exported
+  by hand is counted twice: pull a host's meetings or export them, not both.
 - ``meeting_title`` = ``topic``; ``meeting_start``/``meeting_end`` = ``start_time``/``end_time``.
 - ``joined_at``/``left_at`` = ``join_time``/``leave_time``. All times are kept as the API writes
   them, ISO 8601 in UTC with their ``Z`` (the network's time zone does not apply to them).
@@ -70,7 +72,8 @@ def parse(content: bytes, options: ParseOptions) -> pd.DataFrame:
     """Rows of the generic attendance format from one pulled Zoom meeting (see the module docstring)."""
     document = read_pulled(content, API, ("meeting", "participants_pages"))
     meeting = _object(document, "meeting", "the envelope")
-    meeting_id = _meeting_id(meeting.get("id"))
+    start_utc = utc_time(meeting.get("start_time"), "the meeting", "start_time")
+    meeting_id = f"{_meeting_id(meeting.get('id'))}-{re.sub(r'[^0-9]', '', start_utc)[:12]}"
     start = utc_time(meeting.get("start_time"), "the meeting", "start_time")
     end = utc_time(meeting.get("end_time"), "the meeting", "end_time")
     if datetime.fromisoformat(end) < datetime.fromisoformat(start):

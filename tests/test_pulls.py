@@ -20,11 +20,13 @@ import pytest
 
 from netpulse.build.run import build
 from netpulse.ingest.loading import ingest
-from netpulse.pull.run import pull, pull_target
+from netpulse.pull.run import plan, pull, pull_target
 from tests.helpers import REPO, query, write_networks
 from tests.vendor_apis.discourse import DiscourseApi
+from tests.vendor_apis.graph import GraphApi
 from tests.vendor_apis.qualtrics import QualtricsApi
 from tests.vendor_apis.slack import SlackApi
+from tests.vendor_apis.zoom import ZoomApi
 
 INSTRUMENT = REPO / "tests" / "fixtures" / "vendors" / "qualtrics" / "instrument.yaml"
 # Test credentials, made up: the secrets no landed file, cursor or error may hold.
@@ -186,7 +188,7 @@ def at(day: str):
 
 def test_slack_channels_are_pulled_as_exports_with_threads_and_late_replies(settings, tmp_path, slack):
     settings = configured(settings, tmp_path, slack_network(slack))
-    (spec,) = __import__("netpulse.pull.run", fromlist=["plan"]).plan(settings)
+    (spec,) = plan(settings)
     outcome = pull_target(settings, spec, now=at("2026-03-20T12:00:00"))
     assert outcome.status == "landed", outcome.errors
     # The 12th to the 15th of March fall in two windows of a week (from the 1st): two ZIPs a channel.
@@ -211,7 +213,7 @@ def test_slack_channels_are_pulled_as_exports_with_threads_and_late_replies(sett
 def test_slack_errors_in_ok_false_bodies_stop_one_channel_and_name_the_fix(settings, tmp_path, slack, monkeypatch):
     slack.set_member("C01GEN", False)
     settings = configured(settings, tmp_path, slack_network(slack))
-    (spec,) = __import__("netpulse.pull.run", fromlist=["plan"]).plan(settings)
+    (spec,) = plan(settings)
     outcome = pull_target(settings, spec, now=at("2026-03-20T12:00:00"))
     assert outcome.status == "failed" and outcome.permanent
     (error,) = outcome.errors
@@ -230,7 +232,7 @@ def test_slack_errors_in_ok_false_bodies_stop_one_channel_and_name_the_fix(setti
 def test_slack_rate_limits_are_waited_out(settings, tmp_path, slack):
     settings = configured(settings, tmp_path, slack_network(slack, channels=["C02STEER"]))
     slack.rate_limit(1, "conversations.history", times=1)
-    (spec,) = __import__("netpulse.pull.run", fromlist=["plan"]).plan(settings)
+    (spec,) = plan(settings)
     outcome = pull_target(settings, spec, now=at("2026-03-20T12:00:00"))
     assert outcome.status == "landed" and len(outcome.files) == 2
     assert len(slack.calls("/api/conversations.history")) > len(slack.calls("/api/conversations.history")[1:])
@@ -282,3 +284,145 @@ def test_no_secret_reaches_a_landed_file_a_cursor_or_a_name(settings, tmp_path, 
         if path.is_file():
             text = path.read_bytes()
             assert not any(secret.encode() in text or secret in str(path) for secret in SECRETS), path
+
+
+# --- Zoom -------------------------------------------------------------------------------------------
+
+
+ZOOM_SECRET, GRAPH_SECRET = "zoom-test-secret", "graph-test-secret"  # made up, like the others
+HOSTS = ["helen.ashworth@northcare.example", "tomasz.nowak@northcare.example"]
+
+
+def zoom_connection(monkeypatch, api) -> None:
+    connection(monkeypatch, "nhs_zoom", login="zoom-client", **{SECRET: ZOOM_SECRET},
+               extra={"account_id": "acct-1", "token_url": f"{api.url}/oauth/token"})
+
+
+def zoom_network(api, **pull_settings) -> dict:
+    return {"id": "net", "pull": {"zoom": {"connection": "nhs_zoom", "base_url": f"{api.url}/v2", "users": HOSTS,
+                                           "since": date(2026, 3, 1), **pull_settings}}}
+
+
+def expected_attendance(meetings: list[dict]) -> tuple[int, int]:
+    """(meetings, attendances) the server's meetings imply: one attendance per person admitted."""
+    people = [{p["user_email"] or p["name"] for p in m["participants"] if p.get("status") != "in_waiting_room"}
+              for m in meetings]
+    return len(meetings), sum(len(p) for p in people)
+
+
+def attendance_counts(settings) -> tuple[int, int]:
+    return query(settings, "select count(*), sum(attendances) from core.meetings")[0]
+
+
+class PageTokenExpiresOnce(ZoomApi):
+    """Every page token expires once, just before it is first used (a pull slower than 15 minutes)."""
+
+    def handle(self, request):
+        if "/participants" in request.path and request.arg("next_page_token") and not getattr(self, "expired", 0):
+            self.expired = 1
+            self.expire_page_tokens()
+        return super().handle(request)
+
+
+def test_zoom_meetings_are_pulled_per_instance_with_token_refresh_and_expired_page_tokens(
+        settings, tmp_path, monkeypatch):
+    with PageTokenExpiresOnce("acct-1", "zoom-client", ZOOM_SECRET, page_size=2) as api:
+        zoom_connection(monkeypatch, api)
+        settings = configured(settings, tmp_path, zoom_network(api))
+        (spec,) = plan(settings)
+        api.rate_limit("/v2/report/users", 1, times=1)
+        outcome = pull_target(settings, spec, now=at("2026-06-01T08:00:00"))
+        assert outcome.status == "landed", outcome.errors
+        assert len(outcome.files) == 6  # one per meeting instance, the recurring huddle's two included
+        assert api.expired == 1  # a page token expired: that meeting's participants were read again
+        # UUIDs starting with "/" or holding "//" went out encoded twice, as Zoom requires.
+        assert any("%252F%252F" in r.raw_path for r in api.calls("/v2/report/meetings/"))
+        assert any(r.raw_path.startswith("/v2/report/meetings/%252F") for r in api.calls("/v2/report/meetings/"))
+        load_and_build(settings)
+        assert attendance_counts(settings) == expected_attendance(api.meetings) == (6, 27)
+
+        uuid = api.add_meeting("z8Kq3LmNQvO1rT5sUw7yXa", "Respiratory network – monthly huddle",
+                               "2026-05-30T13:00:00Z", "2026-05-30T14:00:00Z", meeting_id=83215640971)
+        api.add_participant(uuid, "Amara Okafor", "amara.okafor@nhs.example", "2026-05-30T13:01:00Z",
+                            "2026-05-30T13:58:00Z")
+        api.expire_tokens()  # the access token expired since the last run
+        tokens_before = len(api.calls("/oauth/token"))
+        later = pull_target(settings, spec, now=at("2026-06-01T09:00:00"))
+        assert later.status == "landed" and len(later.files) == 1, later.errors
+        assert len(api.calls("/oauth/token")) == tokens_before + 1
+        load_and_build(settings)
+        assert attendance_counts(settings) == expected_attendance(api.meetings) == (7, 28)
+
+
+def test_a_zoom_app_without_the_report_scope_is_told_which_scope_to_add(settings, tmp_path, monkeypatch):
+    with ZoomApi("acct-1", "zoom-client", ZOOM_SECRET, scopes=("meeting:read:admin",)) as api:
+        zoom_connection(monkeypatch, api)
+        settings = configured(settings, tmp_path, zoom_network(api, users=HOSTS[:1]))
+        (outcome,) = pull(settings)
+    assert outcome.status == "failed" and outcome.permanent
+    assert "report:read:admin" in outcome.errors[0] and ZOOM_SECRET not in outcome.errors[0]
+
+
+# --- Microsoft Graph: Teams and Forms ---------------------------------------------------------------
+
+
+ORGANISERS = ["3c9e1f4a-6b2d-4e8f-a1c3-5d7e9f0b2a4c", "7a1b3c5d-9e2f-4a6b-8c0d-1e3f5a7b9c2d"]
+
+
+def graph_connection(monkeypatch, api) -> None:
+    connection(monkeypatch, "nhs_graph", login="graph-client", **{SECRET: GRAPH_SECRET},
+               extra={"tenant_id": "tenant-1", "authority": api.url})
+
+
+def test_teams_attendance_reports_are_pulled_for_each_organiser_and_count_per_report(
+        settings, tmp_path, monkeypatch):
+    with GraphApi("tenant-1", "graph-client", GRAPH_SECRET, page_size=2) as api:
+        graph_connection(monkeypatch, api)
+        settings = configured(settings, tmp_path, {"id": "net", "pull": {"teams": {
+            "connection": "nhs_graph", "base_url": f"{api.url}/v1.0", "organisers": ORGANISERS,
+            "since": date(2026, 3, 1)}}})
+        (spec,) = plan(settings)
+        api.throttle("/v1.0/users", 1, times=1)
+        outcome = pull_target(settings, spec, now=at("2026-06-01T08:00:00"))
+        assert outcome.status == "landed", outcome.errors
+        reports = api.reports
+        assert len(outcome.files) == len(reports) == 6  # the restarted meeting has two reports
+        assert any(r.arg("$skiptoken") for r in api.calls("/v1.0/users"))  # @odata.nextLink was followed
+        load_and_build(settings)
+        people = sum(len({rec.get("emailAddress") or rec["identity"]["id"] for rec in r["records"]})
+                     for r in reports.values())
+        assert attendance_counts(settings) == (6, people) == (6, 25)
+        again = pull_target(settings, spec, now=at("2026-06-01T09:00:00"))
+        assert again.status == "nothing new" and again.files == []  # the look-back window holds no meeting
+
+
+def test_teams_without_the_access_policy_names_the_permission_and_the_policy(settings, tmp_path, monkeypatch):
+    with GraphApi("tenant-1", "graph-client", GRAPH_SECRET, access_policy_users=[]) as api:
+        graph_connection(monkeypatch, api)
+        settings = configured(settings, tmp_path, {"id": "net", "pull": {"teams": {
+            "connection": "nhs_graph", "base_url": f"{api.url}/v1.0", "organisers": ORGANISERS[:1],
+            "since": date(2026, 3, 1)}}})
+        (outcome,) = pull(settings)
+    assert outcome.status == "failed" and outcome.permanent
+    assert "application access policy" in outcome.errors[0] and GRAPH_SECRET not in outcome.errors[0]
+
+
+def test_a_forms_workbook_is_landed_when_it_changes_and_its_responses_load_once(settings, tmp_path, monkeypatch):
+    with GraphApi("tenant-1", "graph-client", GRAPH_SECRET) as api:
+        graph_connection(monkeypatch, api)
+        workbook = {"drive": api.form["drive_id"], "item": api.form["item_id"]}
+        settings = configured(settings, tmp_path, {"id": "net", "sources": {"survey/msforms": {"date_order": "dmy"}},
+                                                   "pull": {"msforms": {"connection": "nhs_graph",
+                                                                        "base_url": f"{api.url}/v1.0",
+                                                                        "workbooks": [workbook]}}})
+        (first,) = pull(settings)
+        assert first.status == "landed" and len(first.files) == 1 and first.files[0].endswith(".xlsx")
+        assert pull(settings)[0].status == "nothing new"  # same eTag: not even downloaded
+        load_and_build(settings)
+        assert query(settings, "select count(*) from core.survey_responses") == [(len(api.form["responses"]),)]
+        api.add_form_response("new.person@nhs.example", "New Person", [4] * len(api.form["questions"]),
+                              "2026-05-02T10:00:00", "2026-05-02T10:05:00")
+        (later,) = pull(settings)
+        assert later.status == "landed" and len(later.files) == 1
+        load_and_build(settings)
+        assert query(settings, "select count(*) from core.survey_responses") == [(len(api.form["responses"]),)]

@@ -202,3 +202,22 @@ def test_a_pull_section_reads_its_streams_and_defaults():
     assert by_api["slack"].min_request_interval_seconds == 61
     assert by_api["msforms"].streams == ("b!x/01A",) and by_api["msforms"].landing == ("survey", "msforms")
     assert json.dumps([s.target for s in specs]) == '["net-a/discourse", "net-a/slack", "net-a/msforms"]'
+
+
+def test_a_hostile_api_cannot_fill_memory_stall_the_run_or_crash_it(api):
+    import gzip
+
+    bomb = gzip.compress(b"0" * (8 << 20))  # 8 MiB of zeros in a few kB
+    api.fail("/bomb", 200, bomb, {"Content-Encoding": "gzip", "Content-Type": "application/json"})
+    with pytest.raises(PullFailed, match="more than 1 MiB: refused, not read"):
+        client(api, max_bytes=1 << 20).json("GET", "/bomb")
+    api.fail("/deep", 200, b"[" * 100_000 + b"]" * 100_000, {"Content-Type": "application/json"})
+    with pytest.raises(PullFailed, match="not JSON"):
+        client(api).json("GET", "/deep")
+
+
+def test_credentials_never_go_over_plain_http_except_on_loopback():
+    with pytest.raises(PullFailed, match="is not https: credentials are never sent in clear text"):
+        ApiClient("Echo", "http://forum.example.org", budget=Budget(1, 1), timeout=1, check=check)
+    ApiClient("Echo", "https://forum.example.org", budget=Budget(1, 1), timeout=1, check=check).close()
+    ApiClient("Echo", "http://127.0.0.1:8080", budget=Budget(1, 1), timeout=1, check=check).close()

@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 ATTEMPTS = 6  # a request is tried this often on 429, 5xx and timeouts before the pull fails
 MAX_WAIT_SECONDS = 300.0  # longer Retry-After: stop this run, the next one goes on from the cursor
 USER_AGENT = "netpulse-pull/1 (+https://github.com/netpulse)"
+MAX_RESPONSE_BYTES = 256 << 20  # one response; larger is refused, not read into memory
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 class BudgetSpent(Exception):
@@ -111,7 +113,7 @@ def retry_after(response: httpx.Response) -> float | None:
 def body_json(response: httpx.Response) -> Any:
     try:
         return response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than Python parses
         return None
 
 
@@ -126,10 +128,15 @@ class ApiClient:
 
     def __init__(self, name: str, base_url: str, *, budget: Budget, timeout: float,
                  check: ResponseCheck, headers: dict[str, str] | None = None, auth: TokenSource | None = None,
-                 min_interval: float = 0.0, backoff_seconds: float = 1.0, attempts: int = ATTEMPTS):
+                 min_interval: float = 0.0, backoff_seconds: float = 1.0, attempts: int = ATTEMPTS,
+                 max_bytes: int = MAX_RESPONSE_BYTES):
         self.name = name
         self.base_url = base_url.rstrip("/")
         self.origin = _origin(self.base_url)
+        if self.origin[0] != "https" and urlsplit(self.base_url).hostname not in LOOPBACK:
+            raise PullFailed(f"{name}'s address {short(self.base_url, 100)} is not https: credentials are never "
+                             "sent in clear text (plain http is accepted on this machine's loopback only)")
+        self.max_bytes = max_bytes
         self.budget = budget
         self.check = check
         self.auth = auth
@@ -170,7 +177,8 @@ class ApiClient:
             if authenticated and self.auth is not None:
                 headers.update(self.auth.headers())
             try:
-                response = self.client.request(method, url, params=params, json=json, data=data, headers=headers)
+                response = self._bounded(self.client.build_request(
+                    method, url, params=params, json=json, data=data, headers=headers), what)
             except httpx.TimeoutException:
                 raise Transient(f"{self.name} did not answer {what} in time") from None
             except httpx.TransportError as exc:
@@ -195,6 +203,27 @@ class ApiClient:
             return retrying(send)
         except Transient as exc:
             raise PullFailed(f"{exc}, {self.attempts} times: the next run tries again", permanent=False) from None
+
+    def _bounded(self, request: httpx.Request, what: str) -> httpx.Response:
+        """The response, read at most ``max_bytes`` and within the run's time: a response that
+        never ends, or trickles in a byte at a time, cannot hold the pull or fill memory."""
+        streamed = self.client.send(request, stream=True)
+        try:
+            chunks, size = [], 0
+            for chunk in streamed.iter_bytes():  # decoded: a small gzip bomb counts as what it inflates to
+                size += len(chunk)
+                if size > self.max_bytes:
+                    raise PullFailed(f"{self.name} answered {what} with more than {self.max_bytes >> 20} MiB: "
+                                     "refused, not read", permanent=False)
+                if self.budget.seconds_left() <= 0:
+                    raise BudgetSpent(f"{self.name} was still sending {what} when the run's bound on seconds "
+                                      "(max_seconds) was reached")
+                chunks.append(chunk)
+        finally:
+            streamed.close()
+        headers = [(k, v) for k, v in streamed.headers.items() if k.lower() not in ("content-encoding",
+                                                                                    "content-length")]
+        return httpx.Response(streamed.status_code, headers=headers, content=b"".join(chunks), request=request)
 
     def json(self, method: str, path: str, **kwargs) -> Any:
         response = self.request(method, path, **kwargs)

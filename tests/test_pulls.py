@@ -426,3 +426,19 @@ def test_a_forms_workbook_is_landed_when_it_changes_and_its_responses_load_once(
         assert later.status == "landed" and len(later.files) == 1
         load_and_build(settings)
         assert query(settings, "select count(*) from core.survey_responses") == [(len(api.form["responses"]),)]
+
+
+def test_the_command_line_prints_each_target_and_exits_1_when_one_failed(settings, tmp_path, discourse,
+                                                                         monkeypatch, capsys):
+    from netpulse.cli import main
+
+    settings = configured(settings, tmp_path, {"id": "net", "pull": {
+        **discourse_network()["pull"], "slack": {"connection": "nowhere", "channels": ["C1"]}}})
+    monkeypatch.setenv("NETPULSE_PULL_STATE", str(settings.pull_state))
+    assert main(["pull", "--config", str(settings.network_config), "--landing", str(settings.landing)]) == 1
+    out = capsys.readouterr().out
+    assert "net/discourse: landed, 5 file(s) landed" in out and "net/slack: failed" in out
+    assert "AIRFLOW_CONN_NOWHERE" in out and out.count("  landed net/forum/discourse/pulled/") == 5
+    assert main(["pull", "--config", str(settings.network_config), "--landing", str(settings.landing),
+                 "--source", "discourse"]) == 0
+    assert "net/discourse: nothing new" in capsys.readouterr().out

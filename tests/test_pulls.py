@@ -442,3 +442,16 @@ def test_the_command_line_prints_each_target_and_exits_1_when_one_failed(setting
     assert main(["pull", "--config", str(settings.network_config), "--landing", str(settings.landing),
                  "--source", "discourse"]) == 0
     assert "net/discourse: nothing new" in capsys.readouterr().out
+
+
+def test_a_pull_stopped_by_its_bound_goes_on_from_its_cursor_next_run(settings, tmp_path, discourse):
+    settings = configured(settings, tmp_path, discourse_network(max_pages=4))
+    runs = []
+    while not runs or runs[-1].status != "nothing new":
+        runs.append(pull(settings)[0])
+        assert len(runs) <= 6, [r.summary() for r in runs]
+    assert runs[0].status == "stopped at the bound" and "max_pages" in runs[0].errors[0]
+    assert all(r.requests <= 4 for r in runs)
+    assert sum(len(r.files) for r in runs) == 5 and len(landed(settings)) == 5  # every topic, once
+    load_and_build(settings)
+    assert forum_kinds(settings) == {"topic": 4, "reply": 8}

@@ -25,6 +25,10 @@ class Request:
         values = self.query.get(name)
         return values[0] if values else default
 
+    def header(self, name: str) -> str:
+        """A header's value whatever its case ("" when absent)."""
+        return next((value for key, value in self.headers.items() if key.lower() == name.lower()), "")
+
     def json(self):
         return json.loads(self.body or b"null")
 

@@ -69,13 +69,6 @@ def event_time(moment: datetime) -> dict:
     return {"dateTime": moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.0000000"), "timeZone": "UTC"}
 
 
-def _header(request: Request, name: str) -> str:
-    for key, value in request.headers.items():
-        if key.lower() == name.lower():
-            return value
-    return ""
-
-
 def _unquote_fully(text: str) -> str:
     for _ in range(3):
         decoded = unquote(text)
@@ -316,7 +309,7 @@ class GraphApi(LoopbackApi):
 
     def _error(self, code: str, message: str, request: Request | None = None) -> dict:
         request_id = str(uuidlib.uuid4())
-        client_id = _header(request, "client-request-id") if request is not None else ""
+        client_id = request.header("client-request-id") if request is not None else ""
         return {"error": {"code": code, "message": message, "innerError": {
             "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S"), "request-id": request_id,
             "client-request-id": client_id or request_id}}}
@@ -366,7 +359,7 @@ class GraphApi(LoopbackApi):
                               "access_token": self.issue_token()})
 
     def _authorise(self, request: Request) -> tuple[list[str], Response | None]:
-        scheme, _, token = _header(request, "Authorization").partition(" ")
+        scheme, _, token = request.header("Authorization").partition(" ")
         if not token:
             return [], Response(401, self._error("InvalidAuthenticationToken", "Access token is empty.", request))
         record = self.tokens.get(token.strip()) if scheme.lower() == "bearer" else None

@@ -76,13 +76,6 @@ def one_month_after(day: date) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def _header(request: Request, name: str) -> str:
-    for key, value in request.headers.items():
-        if key.lower() == name.lower():
-            return value
-    return ""
-
-
 def _validation(field: str) -> Response:
     return Response(400, {"code": 300, "message": "Validation Failed.",
                           "errors": [{"field": field, "message": "Invalid field."}]})
@@ -217,9 +210,9 @@ class ZoomApi(LoopbackApi):
 
     def _token(self, request: Request) -> Response:
         params = {name: values[0] for name, values in request.query.items()}
-        if "x-www-form-urlencoded" in _header(request, "Content-Type"):
+        if "x-www-form-urlencoded" in request.header("Content-Type"):
             params.update(request.form())  # Zoom also reads the parameters from a form body
-        scheme, _, credentials = _header(request, "Authorization").partition(" ")
+        scheme, _, credentials = request.header("Authorization").partition(" ")
         try:
             client_id, _, secret = base64.b64decode(credentials, validate=True).decode().partition(":")
         except ValueError:
@@ -235,7 +228,7 @@ class ZoomApi(LoopbackApi):
                               "scope": " ".join(self.tokens[token]["scopes"]), "api_url": self.url})
 
     def _authorise(self, request: Request) -> Response | None:
-        scheme, _, token = _header(request, "Authorization").partition(" ")
+        scheme, _, token = request.header("Authorization").partition(" ")
         record = self.tokens.get(token.strip()) if scheme.lower() == "bearer" else None
         if record is None:
             return Response(401, INVALID_TOKEN)

@@ -28,7 +28,16 @@ import httpx
 from netpulse.errors import PullFailed
 from netpulse.pull.context import PullContext, iso, parse_time
 from netpulse.pull.credentials import Credentials
-from netpulse.pull.http import ApiClient, Budget, OAuthClientCredentials, Refused, body_json, refused, short
+from netpulse.pull.http import (
+    ApiClient,
+    Budget,
+    OAuthClientCredentials,
+    Refused,
+    body_json,
+    issued_token,
+    refused,
+    short,
+)
 
 NAME = "Microsoft Graph"
 WINDOW = timedelta(days=30)
@@ -53,9 +62,7 @@ def connect(spec, creds: Credentials, budget: Budget) -> ApiClient:
         document = token_client.json("POST", token_url, authenticated=False, what="an access token", data={
             "client_id": client_id, "client_secret": secret, "grant_type": "client_credentials",
             "scope": "https://graph.microsoft.com/.default"})
-        if not document.get("access_token"):
-            raise PullFailed(f"{NAME} issued no access token")
-        return str(document["access_token"]), float(document.get("expires_in") or 3599)
+        return issued_token(NAME, document, 3599)
 
     return ApiClient(NAME, spec.base_url or creds.host or "https://graph.microsoft.com/v1.0", budget=budget,
                      timeout=spec.timeout_seconds, check=check, auth=OAuthClientCredentials(fetch),

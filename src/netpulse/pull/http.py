@@ -275,6 +275,14 @@ def refused(name: str, response: httpx.Response, what: str, needs: str | None, m
     return Refused(f"{name} refused {what} ({status}: {short(message) or 'no reason given'}): {advice}", status)
 
 
+def issued_token(name: str, document: Any, lifetime: float, advice: str = "") -> tuple[str, float]:
+    """(access token, lifetime in seconds) of an OAuth token endpoint's answer."""
+    token = document.get("access_token") if isinstance(document, dict) else None
+    if not token:
+        raise PullFailed(f"{name} issued no access token{advice}")
+    return str(token), float(document.get("expires_in") or lifetime)
+
+
 class OAuthClientCredentials:
     """An OAuth 2.0 client-credentials token (Zoom Server-to-Server, Microsoft identity platform),
     fetched when first needed, again when it is about to expire or the API refused it."""

@@ -27,7 +27,16 @@ from urllib.parse import quote
 from netpulse.errors import PullFailed
 from netpulse.pull.context import PullContext
 from netpulse.pull.credentials import Credentials
-from netpulse.pull.http import ApiClient, Budget, OAuthClientCredentials, Refused, body_json, refused, short
+from netpulse.pull.http import (
+    ApiClient,
+    Budget,
+    OAuthClientCredentials,
+    Refused,
+    body_json,
+    issued_token,
+    refused,
+    short,
+)
 
 NAME = "Zoom"
 WINDOW_DAYS = 30  # "from" to "to" may span at most one month
@@ -55,9 +64,7 @@ def connect(spec, creds: Credentials, budget: Budget) -> ApiClient:
         document = token_client.json(
             "POST", token_url, params={"grant_type": "account_credentials", "account_id": account_id},
             extra_headers={"Authorization": f"Basic {basic}"}, what="an access token", authenticated=False)
-        if not document.get("access_token"):
-            raise PullFailed(f"{NAME} issued no access token: check the app is activated")
-        return str(document["access_token"]), float(document.get("expires_in") or 3600)
+        return issued_token(NAME, document, 3600, ": check the app is activated")
 
     return ApiClient(NAME, spec.base_url or creds.host or "https://api.zoom.us/v2", budget=budget,
                      timeout=spec.timeout_seconds, check=check, auth=OAuthClientCredentials(fetch),

@@ -162,16 +162,17 @@ class ApiClient:
 
     def request(self, method: str, path: str, *, params: Any = None, json: Any = None, data: Any = None,
                 what: str | None = None, needs: str | None = None, authenticated: bool = True,
-                extra_headers: dict[str, str] | None = None) -> httpx.Response:
+                extra_headers: dict[str, str] | None = None, paced: bool = True) -> httpx.Response:
         """The accepted response; ``what`` names the request in errors, ``needs`` the permission it
-        takes (said when the API answers 403)."""
+        takes (said when the API answers 403); ``paced``: the minimum interval applies to it."""
         url = self.url(path)
         what = what or f"{method} {urlsplit(url).path}"
         refreshed = False
 
         def send() -> httpx.Response:
             nonlocal refreshed
-            self._pace()
+            if paced:
+                self._pace()
             self.budget.take_request()
             headers = dict(extra_headers or {})
             if authenticated and self.auth is not None:
@@ -184,7 +185,8 @@ class ApiClient:
             except httpx.TransportError as exc:
                 raise Transient(f"{self.name} could not be reached for {what} ({type(exc).__name__})") from None
             finally:
-                self.last_request_at = time.monotonic()
+                if paced:
+                    self.last_request_at = time.monotonic()
             log.debug("%s %s -> %s", method, urlsplit(url).path, response.status_code)
             if response.status_code == 429:
                 raise Transient(f"{self.name} asked to slow down (429) on {what}", retry_after(response))

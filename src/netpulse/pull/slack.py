@@ -12,7 +12,8 @@
   so the export parser reads it; Slack's ``{"ok": false}`` answers (HTTP 200) are errors here.
 - Cursor: ``through`` (the end of the last window landed) and the digests of the look-back window.
 - Rate: apps outside Slack's Marketplace may make one history or replies request a minute
-  (``min_request_interval_seconds``, 61 by default); 429 waits for ``Retry-After``.
+  (``min_request_interval_seconds``, 61 by default, applied to those two methods only); 429
+  waits for ``Retry-After``.
 - Connection: password = the bot token (``xoxb-…``); scopes channels:history, channels:read,
   groups:history, groups:read (private channels), users:read, and users:read.email for e-mails.
 """
@@ -33,6 +34,7 @@ from netpulse.pull.http import ApiClient, Budget, Transient, body_json, refused,
 NAME = "Slack"
 WINDOW = timedelta(days=7)
 PAGE = 200
+PACED = ("conversations.history", "conversations.replies")
 ADVICE = {
     "invalid_auth": "the token in the Airflow connection was refused: put the bot token (xoxb-…) in its password",
     "not_authed": "no token was sent: put the bot token (xoxb-…) in the Airflow connection's password",
@@ -71,7 +73,9 @@ def check(response, what: str, needs: str | None) -> None:
 
 
 def call(client: ApiClient, method: str, params: dict, what: str, needs: str) -> dict:
-    return client.json("GET", f"/{method}", params=params, what=f"{method} for {what}", needs=needs)
+    # Only history and replies have the one-a-minute limit; users.info and conversations.info do not.
+    return client.json("GET", f"/{method}", params=params, what=f"{method} for {what}", needs=needs,
+                       paced=method in PACED)
 
 
 def pages(client: ApiClient, method: str, params: dict, key: str, what: str, needs: str) -> list[dict]:

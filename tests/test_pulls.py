@@ -18,7 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from netpulse.admin.erasure import erase_member
 from netpulse.build.run import build
+from netpulse.ingest.identity import MemberHasher
 from netpulse.ingest.loading import ingest
 from netpulse.pull.run import plan, pull, pull_target
 from tests.helpers import REPO, query, write_networks
@@ -455,3 +457,24 @@ def test_a_pull_stopped_by_its_bound_goes_on_from_its_cursor_next_run(settings, 
     assert sum(len(r.files) for r in runs) == 5 and len(landed(settings)) == 5  # every topic, once
     load_and_build(settings)
     assert forum_kinds(settings) == {"topic": 4, "reply": 8}
+
+
+def test_an_erased_member_stays_erased_when_a_pull_brings_their_messages_again(settings, tmp_path, slack):
+    settings = configured(settings, tmp_path, slack_network(slack))
+    (spec,) = plan(settings)
+    pull_target(settings, spec, now=at("2026-03-20T12:00:00"))
+    load_and_build(settings)
+    person = "select count(*) from staging.stg_forum__posts where email_hash = ?"
+    asha = MemberHasher(settings.hash_key).hash_one("asha.patel@nhs.example")
+    assert query(settings, person, [asha])[0][0] > 0
+    erase_member(settings, "net", "asha.patel@nhs.example", requested_by="test")
+    build(settings)
+    assert query(settings, person, [asha]) == [(0,)]
+    # She posts again and edits an old message: the pull lands both, with her e-mail, as the API gives them.
+    slack.post("C01GEN", "U01ASHA", "1773810000.000100", "Back again")
+    slack.edit("C01GEN", "1773300600.000200", "Edited", "1773810100.000000")
+    later = pull_target(settings, spec, now=at("2026-03-21T12:00:00"))
+    assert later.status == "landed"
+    load_and_build(settings)
+    assert query(settings, person, [asha]) == [(0,)]  # the erasure's keys keep her out of what loads
+    assert query(settings, "select count(*) from raw.forum where email_hash = ?", [asha]) == [(0,)]

@@ -478,3 +478,15 @@ def test_an_erased_member_stays_erased_when_a_pull_brings_their_messages_again(s
     load_and_build(settings)
     assert query(settings, person, [asha]) == [(0,)]  # the erasure's keys keep her out of what loads
     assert query(settings, "select count(*) from raw.forum where email_hash = ?", [asha]) == [(0,)]
+
+
+def test_a_second_pull_of_the_same_network_and_api_does_nothing_while_the_first_runs(settings, tmp_path, discourse):
+    from netpulse.pull.cursors import CursorStore
+
+    settings = configured(settings, tmp_path, discourse_network())
+    (spec,) = plan(settings)
+    with CursorStore(settings.pull_state_dir).lock("net", "discourse"):  # the first pull, still running
+        busy = pull_target(settings, spec)
+    assert busy.status == "busy" and busy.files == [] and busy.requests == 0
+    assert "another pull of net/discourse is running" in busy.errors[0]
+    assert pull_target(settings, spec).status == "landed"

@@ -29,7 +29,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import math
 import re
 import secrets
 import uuid as uuidlib
@@ -161,11 +160,9 @@ class GraphApi(LoopbackApi):
             thread = b64encode(str(uuidlib.uuid4()).encode()).decode().rstrip("=")
         thread_id = f"19:meeting_{thread}@thread.v2"
         meeting_id = b64encode(f"1*{organiser['id']}*0**{thread_id}".encode()).decode()
-        context = quote(json.dumps({"Tid": self.tenant_id, "Oid": organiser["id"]}, separators=(",", ":")),
-                        safe="").lower().replace("%3a", "%3a")
-        join_url = (f"https://teams.microsoft.com/l/meetup-join/{quote(thread_id, safe='').lower()[:3]}"
-                    f"{quote(thread_id[3:], safe='.')}/0?context={context}")
-        join_url = join_url.replace("%40", "%40")
+        # As Teams writes it: the thread id and the context JSON percent-encoded, lower-case hex.
+        join_url = (f"https://teams.microsoft.com/l/meetup-join/19%3ameeting_{thread}%40thread.v2/0"
+                    f"?context=%7b%22Tid%22%3a%22{self.tenant_id}%22%2c%22Oid%22%3a%22{organiser['id']}%22%7d")
         event_id = self.add_calendar_event(organiser_id, subject, start, end, event_id=event_id, join_url=join_url)
         with self.lock:
             self.online_meetings[meeting_id] = {
@@ -595,5 +592,3 @@ def _without_clock(content: bytes) -> bytes:
                             compress_type=zipfile.ZIP_DEFLATED)
     return buffer.getvalue()
 
-
-__all__ = ["GraphApi", "graph_time", "math"]

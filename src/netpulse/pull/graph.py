@@ -26,6 +26,7 @@ from urllib.parse import quote
 import httpx
 
 from netpulse.errors import PullFailed
+from netpulse.ingest.vendors.pulled_files import FORMAT_VERSION  # the envelope the parsers read
 from netpulse.pull.context import PullContext, iso, parse_time
 from netpulse.pull.credentials import Credentials
 from netpulse.pull.http import (
@@ -147,7 +148,7 @@ def land_meeting_reports(ctx: PullContext, organiser: str, user: str, join_url: 
             if failure.status == 404:
                 continue
             raise
-        document = {"netpulse_pull": {"api": "teams", "format": 1}, "online_meeting": meeting,
+        document = {"netpulse_pull": {"api": "teams", "format": FORMAT_VERSION}, "online_meeting": meeting,
                     "attendance_report": report, "attendance_records_pages": pages}
         ctx.land(organiser, f"report-{str(report.get('meetingStartDateTime'))[:10]}-{report_id}",
                  json.dumps(document, ensure_ascii=False, sort_keys=True).encode(), ".json")

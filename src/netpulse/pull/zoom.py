@@ -25,6 +25,7 @@ from datetime import date, timedelta
 from urllib.parse import quote
 
 from netpulse.errors import PullFailed
+from netpulse.ingest.vendors.pulled_files import FORMAT_VERSION  # the envelope the parsers read
 from netpulse.pull.context import PullContext
 from netpulse.pull.credentials import Credentials
 from netpulse.pull.http import (
@@ -142,7 +143,8 @@ def land_meeting(ctx: PullContext, stream: str, meeting: dict) -> None:
                          "tries): the next run tries again", permanent=False)
     if pages is None:
         return
-    document = {"netpulse_pull": {"api": "zoom", "format": 1}, "meeting": meeting, "participants_pages": pages}
+    document = {"netpulse_pull": {"api": "zoom", "format": FORMAT_VERSION}, "meeting": meeting,
+                "participants_pages": pages}
     content = json.dumps(document, ensure_ascii=False, sort_keys=True).encode()
     ctx.land(stream, f"meeting-{meeting.get('id')}-{str(meeting.get('start_time'))[:10]}-{uuid}", content, ".json")
 

@@ -74,6 +74,7 @@ from netpulse.ingest.vendors.attendance_rows import (
     table_body,
 )
 from netpulse.ingest.vendors.common import decode_text, sniff_delimiter, to_iso
+from netpulse.ingest.vendors.pulled_files import is_pulled_file
 
 SECTION_TITLE = re.compile(r"^(\d+\.\s+\S.*|meeting summary)$", re.IGNORECASE)
 SUMMARY_KEYS = {
@@ -91,9 +92,9 @@ DURATION = re.compile(r"^\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$
 
 def parse(content: bytes, options: ParseOptions) -> pd.DataFrame:
     """Rows of the generic attendance format from one Teams attendance report (or pulled ``.json`` file)."""
-    from netpulse.ingest.vendors import teams_api, zoom_api  # here, not above: teams_api imports this module
+    from netpulse.ingest.vendors import teams_api  # here, not above: teams_api imports this module
 
-    if zoom_api.is_pulled_file(content, options):
+    if is_pulled_file(content, options):
         return teams_api.parse(content, options)
     text = decode_text(content)
     delimiter = "\t" if "\t" in text else sniff_delimiter(text)

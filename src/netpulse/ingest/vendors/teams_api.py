@@ -58,8 +58,8 @@ import pandas as pd
 from netpulse.errors import DeliveryRejected
 from netpulse.ingest.vendors import ParseOptions
 from netpulse.ingest.vendors.attendance_rows import attendance_frame, derived_meeting_id
+from netpulse.ingest.vendors.pulled_files import PULL_AGAIN, pages, read_pulled, text, utc_time
 from netpulse.ingest.vendors.teams import GUEST_SUFFIX, ROLES
-from netpulse.ingest.vendors.zoom_api import PULL_AGAIN, read_pulled, utc_time
 
 API = "teams"
 DEFAULT_TITLE = "Teams meeting"
@@ -76,7 +76,7 @@ def parse(content: bytes, options: ParseOptions) -> pd.DataFrame:
     meeting = document.get("online_meeting")
     if meeting is not None and not isinstance(meeting, dict):
         raise DeliveryRejected(f"the pulled file's 'online_meeting' is neither an object nor null; {PULL_AGAIN}")
-    title = _text((meeting or {}).get("subject")) or DEFAULT_TITLE
+    title = text((meeting or {}).get("subject")) or DEFAULT_TITLE
     start = utc_time(report.get("meetingStartDateTime"), "the attendance report", "meetingStartDateTime")
     end = utc_time(report.get("meetingEndDateTime"), "the attendance report", "meetingEndDateTime")
     if datetime.fromisoformat(end) < datetime.fromisoformat(start):
@@ -85,16 +85,16 @@ def parse(content: bytes, options: ParseOptions) -> pd.DataFrame:
     meeting_id = derived_meeting_id("teams", title, _local(start, options.timezone))
 
     rows, columns, record_number, number = [], [], 0, 0
-    for page in _pages(document):
+    for page in pages(document, "attendance_records_pages", "value"):
         for record in page["value"]:
             record_number += 1
             if not isinstance(record, dict):
                 raise DeliveryRejected(f"record {record_number} is not an object; {PULL_AGAIN}")
             columns += [key for key in record if key not in columns]
             identity: dict = record["identity"] if isinstance(record.get("identity"), dict) else {}
-            email = _text(record.get("emailAddress"))
-            name = _text(identity.get("displayName"))
-            role = _text(record.get("role")).lower()
+            email = text(record.get("emailAddress"))
+            name = text(identity.get("displayName"))
+            role = text(record.get("role")).lower()
             intervals = record.get("attendanceIntervals") or []
             if not isinstance(intervals, list):
                 raise DeliveryRejected(f"record {record_number}: attendanceIntervals is not a list; {PULL_AGAIN}")
@@ -116,7 +116,7 @@ def parse(content: bytes, options: ParseOptions) -> pd.DataFrame:
                     "email": email,
                     "name": name,
                     "display_name": name,
-                    "source_user_id": email or _text(identity.get("id")) or name,
+                    "source_user_id": email or text(identity.get("id")) or name,
                     "is_guest": "true" if GUEST_SUFFIX.search(name) else "",
                     "joined_at": joined,
                     "left_at": left,
@@ -133,16 +133,6 @@ def parse(content: bytes, options: ParseOptions) -> pd.DataFrame:
     return result
 
 
-def _pages(document: dict) -> list[dict]:
-    pages = document.get("attendance_records_pages")
-    if not isinstance(pages, list) or not pages:
-        raise DeliveryRejected(f"the pulled file's 'attendance_records_pages' is not a list of pages; {PULL_AGAIN}")
-    for number, page in enumerate(pages, start=1):
-        if not isinstance(page, dict) or not isinstance(page.get("value"), list):
-            raise DeliveryRejected(f"page {number} of 'attendance_records_pages' has no 'value' list; {PULL_AGAIN}")
-    return pages
-
-
 def _local(utc_text: str, timezone: str) -> str:
     """A UTC time as local ISO text (no offset) in the network's zone, as the downloaded report writes it."""
     try:
@@ -150,7 +140,3 @@ def _local(utc_text: str, timezone: str) -> str:
     except (ZoneInfoNotFoundError, ValueError):
         raise DeliveryRejected(f"the network's time zone {timezone!r} is not a known time zone name") from None
     return datetime.fromisoformat(utc_text).astimezone(zone).replace(tzinfo=None).isoformat(timespec="seconds")
-
-
-def _text(value: object) -> str:
-    return "" if value is None else str(value).strip()

@@ -70,6 +70,7 @@ from netpulse.ingest.vendors.attendance_rows import (
     table_body,
 )
 from netpulse.ingest.vendors.common import decode_text, to_iso
+from netpulse.ingest.vendors.pulled_files import is_pulled_file
 
 NAME_HEADERS = ("name (original name)", "name")
 ORIGINAL_NAME = re.compile(r"^(?P<current>.*?\S)\s*\((?P<original>[^()]*\S[^()]*)\)$")
@@ -79,7 +80,7 @@ def parse(content: bytes, options: ParseOptions) -> pd.DataFrame:
     """Rows of the generic attendance format from one Zoom participant report (or pulled ``.json`` file)."""
     from netpulse.ingest.vendors import zoom_api  # here, not above: zoom_api imports this module
 
-    if zoom_api.is_pulled_file(content, options):
+    if is_pulled_file(content, options):
         return zoom_api.parse(content, options)
     rows = numbered_rows(read_rows(decode_text(content)))
     if not rows:

@@ -8,12 +8,14 @@ stage is explained by the rule's thresholds, never by the period's own small cou
 from __future__ import annotations
 
 import csv
+import io
 from datetime import date
 from pathlib import Path
 
 from netpulse.config.key_features import feature_columns
 from netpulse.config.settings import Settings
 from netpulse.errors import NetpulseError
+from netpulse.files import write_whole
 from netpulse.measures.stages import StageRules, current_rules, load_rule_sets, load_stage_rules
 from netpulse.outputs.disclosure import SCORE_BASE, load_suppression
 from netpulse.safe_text import inert_row
@@ -110,12 +112,11 @@ def write_quarter_extracts(settings: Settings, *, as_of: date, build_id: str | N
             "key_features_version": row.get("key_features_version"),
             "build_id": row["build_id"],
         }
-        tmp = path.with_suffix(".csv.tmp")
-        with tmp.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(inert_row(record))  # a network named =HYPERLINK(...) stays text
-            writer.writerow(inert_row(record.values()))
-        tmp.replace(path)  # never leave a half-written extract
+        text = io.StringIO(newline="")
+        writer = csv.writer(text)
+        writer.writerow(inert_row(record))  # a network named =HYPERLINK(...) stays text
+        writer.writerow(inert_row(record.values()))
+        write_whole(path, text.getvalue().encode("utf-8"))  # never leave a half-written extract
         written.append(path)
     return written
 

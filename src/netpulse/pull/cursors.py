@@ -15,13 +15,13 @@ import contextlib
 import fcntl
 import hashlib
 import json
-import os
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 from netpulse.errors import PullFailed
+from netpulse.files import write_whole
 
 
 class PullBusy(PullFailed):
@@ -29,30 +29,6 @@ class PullBusy(PullFailed):
 
     def __init__(self, message: str):
         super().__init__(message, permanent=False)
-
-
-def write_whole(path: Path, content: bytes) -> None:
-    """Write ``content`` to a hidden file beside ``path``, flush it to disk, rename it into place.
-
-    Readers see the old file or the new one, never part of one; the folder is synced too, so the
-    rename itself survives a power cut.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.part")
-    try:
-        with open(temporary, "wb") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            temporary.unlink()
-    folder = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
 
 
 def slug(text: str, limit: int = 40) -> str:

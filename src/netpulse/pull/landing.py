@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from netpulse.config.pulling import PullSpec
-from netpulse.pull.cursors import slug, write_whole
+from netpulse.files import write_whole
+from netpulse.pull.cursors import slug
 
 
 @dataclass

@@ -27,6 +27,7 @@ from openpyxl.styles import Font
 
 from netpulse import METHODOLOGY_VERSION
 from netpulse.config.settings import Settings
+from netpulse.files import write_whole
 from netpulse.outputs.disclosure import load_suppression
 from netpulse.outputs.pack import charts, report, tables
 from netpulse.outputs.pack.aggregates import PackData, read_pack_data
@@ -99,10 +100,7 @@ def _slug(text: str) -> str:
 
 
 def _write_bytes(path: Path, content: bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(content)
-    tmp.replace(path)  # never leave a half-written file
+    write_whole(path, content)  # never leave a half-written file
     return path
 
 

@@ -30,6 +30,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import netpulse.build.run
+import netpulse.store.snapshot
 from netpulse.admin.erasure import erase_member
 from netpulse.admin.identities import decide, review_queue
 from netpulse.build.models import history_tables
@@ -37,6 +38,7 @@ from netpulse.build.run import build
 from netpulse.ingest.loading import ingest
 from netpulse.measures.stages import rules_folder
 from netpulse.quality.validation import ValidationReport
+from netpulse.store.snapshot import publish_snapshot, snapshot_path
 from tests.helpers import ATTENDANCE_HEADER, FORUM_HEADER, ROSTER_HEADER, SURVEY_HEADER, make_settings
 
 MONTHS = [f"2026-{m:02d}" for m in range(1, 7)]
@@ -182,6 +184,40 @@ def compare_history(a: Path, truths: dict[str, Path]) -> None:
         con.close()
 
 
+def compare_snapshot(warehouse: Path, where: str) -> None:
+    """The snapshot the build published (networks swapped into the previous one) is a fresh one's twin."""
+    fresh = warehouse.with_name("fresh.duckdb")
+    shutil.copy(warehouse, fresh)
+    try:
+        with duckdb.connect(str(fresh)) as con:
+            publish_snapshot(con, fresh, force=True)
+        con = duckdb.connect(str(snapshot_path(warehouse)), read_only=True)
+        try:
+            con.execute(f"attach '{snapshot_path(fresh)}' as fresh (read_only)")
+            relations = con.execute(
+                "select schema_name || '.' || table_name from duckdb_tables() where database_name = current_database() "
+                "union all select schema_name || '.' || view_name from duckdb_views() "
+                "where database_name = current_database() and not internal order by 1").fetchall()
+            theirs = con.execute(
+                "select schema_name || '.' || table_name from duckdb_tables() where database_name = 'fresh' "
+                "union all select schema_name || '.' || view_name from duckdb_views() "
+                "where database_name = 'fresh' and not internal order by 1").fetchall()
+            assert relations == theirs, f"{where}: the snapshot has other tables or views than a fresh one"
+            for (relation,) in relations:
+                columns = [f'"{name}"' for (name,) in con.execute(
+                    "select column_name from duckdb_columns() where database_name = current_database() "
+                    "and schema_name || '.' || table_name = ? order by column_index", [relation]).fetchall()
+                    if (relation, name) != ("meta.snapshot", "published_at")]
+                assert _same(con, relation, f"fresh.{relation}", columns), (
+                    f"{where}: snapshot {relation} differs from a fresh one: "
+                    f"{_difference(_rows(con, relation, columns), _rows(con, f'fresh.{relation}', columns))}")
+        finally:
+            con.close()
+    finally:
+        for path in (fresh, snapshot_path(fresh)):
+            path.unlink(missing_ok=True)
+
+
 class Scenario:
     def __init__(self, root: Path, networks: int):
         self.root = root
@@ -247,6 +283,7 @@ class Scenario:
         complete = build(b, full=True)
         assert complete.kind == "full"
         compare(self.a.warehouse, b.warehouse, f"step {self.steps} ({where}, {incremental.summary()})")
+        compare_snapshot(self.a.warehouse, f"step {self.steps} ({where}, {incremental.summary()})")
         if incremental.build_id:
             self.truths[incremental.build_id] = b.warehouse
 
@@ -287,6 +324,7 @@ def test_an_incremental_build_equals_a_full_build(tmp_path_factory, monkeypatch,
     monkeypatch.setattr(netpulse.build.run, "publish_data_docs", lambda *args, **kwargs: None)
     # Build incrementally however many networks changed (a real build goes full above half).
     monkeypatch.setattr(netpulse.build.run, "INCREMENTAL_UP_TO", 1.0)
+    monkeypatch.setattr(netpulse.store.snapshot, "SWAP_UP_TO", 1.0)  # and swap them into the snapshot
     os.environ.pop("NETPULSE_STAGE_RULES", None)
     scenario = Scenario(tmp_path_factory.mktemp("incremental"), networks)
     try:

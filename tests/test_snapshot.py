@@ -96,7 +96,7 @@ def test_a_build_publishes_a_snapshot_of_its_figures(built):
         warehouse = con.execute("select * from indicators.network_period order by all").df()
     pd.testing.assert_frame_equal(published, warehouse)
     assert len(published) > 0
-    assert schemas == {"indicators", "core", "meta"}
+    assert schemas == {"indicators", "core", "coded", "meta"}
     assert not list(built.warehouse.parent.glob(".*.tmp")), "the temporary file was renamed, not left behind"
 
 
@@ -109,6 +109,52 @@ def test_nothing_new_keeps_the_snapshot_and_a_missing_one_is_published_again(fre
     path.unlink()
     build(fresh)
     assert path.exists()
+
+
+def _south_rows(con) -> pd.DataFrame:
+    return con.execute("select * exclude (build_id) from indicators.network_period "
+                       "where network_id = 'south' order by all").df()
+
+
+def test_a_build_of_one_network_swaps_its_rows_into_a_copy_of_the_previous_snapshot(fresh, caplog):
+    with snapshot(fresh) as con:
+        north = con.execute("select * from indicators.network_period where network_id = 'north' order by all").df()
+        south = _south_rows(con)
+    write_network(fresh.landing, "south", ["2025-07"], roster=False)
+    ingest(fresh)
+    with caplog.at_level("INFO", logger="netpulse.store.snapshot"):
+        report = build(fresh)
+    assert (report.kind, report.networks_built) == ("incremental", ["south"])
+    assert "1 network(s) swapped into the previous one" in caplog.text
+    with snapshot(fresh) as con:
+        pd.testing.assert_frame_equal(
+            con.execute("select * from indicators.network_period where network_id = 'north' order by all").df(), north)
+        south_after = _south_rows(con)
+        kind = con.execute("select table_type from information_schema.tables "
+                           "where table_schema = 'core' and table_name = 'interactions'").fetchone()[0]
+        interactions = con.execute("select count(*) from core.interactions").fetchone()[0]
+        build_id = con.execute("select build_id from meta.snapshot").fetchone()[0]
+    with duckdb.connect(str(fresh.warehouse), read_only=True) as con:
+        pd.testing.assert_frame_equal(south_after, _south_rows(con))
+        assert interactions == con.execute("select count(*) from core.interactions").fetchone()[0] > 0
+    assert south_after["attendances"].sum() > south["attendances"].sum()  # the new month counted
+    assert kind == "VIEW"  # views stay views: the members' codes are in the snapshot, not the pairs
+    assert build_id == report.build_id
+
+
+def test_a_snapshot_laid_out_otherwise_is_written_afresh(fresh, caplog):
+    with duckdb.connect(str(snapshot_path(fresh.warehouse))) as con:  # as an older netpulse wrote it
+        con.execute("drop view core.interactions")
+        con.execute("create table core.interactions as select 1 as network_id")
+    write_network(fresh.landing, "south", ["2025-07"], roster=False)
+    ingest(fresh)
+    with caplog.at_level("INFO", logger="netpulse.store.snapshot"):
+        build(fresh)
+    assert "written afresh" in caplog.text
+    with snapshot(fresh) as con:
+        kind = con.execute("select table_type from information_schema.tables "
+                           "where table_schema = 'core' and table_name = 'interactions'").fetchone()[0]
+    assert kind == "VIEW"
 
 
 def test_the_snapshot_names_nobody(built):

@@ -65,7 +65,7 @@ TIERS = {
                   "graph_decay", "incremental_build", "incremental_property", "indicators", "key_feature_declaration",
                   "loading", "loading_batches", "models", "participation", "snapshot", "source_registry",
                   "stage_backfill", "stage_rules_v3", "structure", "survey_features", "trust_dates", "trust_fields",
-                  "trust_files", "trust_outputs", "trust_sql", "vendor_pipeline", "pulls"),
+                  "trust_files", "trust_outputs", "trust_sql", "vendor_pipeline", "pulls", "memory_limit"),
     "airflow": ("dags", "scheduler", "vendor_corpus"),
     "system": ("cli", "demo", "demo_landing", "pack", "packaging", "trust_scan", "build_imports", "lint",
                "deployment_installs"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -148,6 +149,18 @@ def _int(env, name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, not {text!r}") from None
 
 
+DEFAULT_MEMORY_LIMIT = "2GiB"
+_MEMORY = re.compile(r"(\d+(?:\.\d+)?)\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
+
+
+def memory_limit(text: str) -> str:
+    """A DuckDB memory limit such as 2GiB or 1500MB (checked here: DuckDB's error names no setting)."""
+    found = _MEMORY.fullmatch(text.strip())
+    if not found or float(found.group(1)) <= 0:
+        raise ConfigError(f"NETPULSE_MEMORY_LIMIT must be an amount such as 2GiB or 1500MB, not {text!r}")
+    return f"{found.group(1)}{found.group(2)}"
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path
@@ -161,6 +174,9 @@ class Settings:
     lock_wait_seconds: float
     # Processes for the build's per-network Python models and DuckDB's threads (NETPULSE_WORKERS).
     workers: int = os.cpu_count() or 1
+    # DuckDB's memory limit on the warehouse's connections (NETPULSE_MEMORY_LIMIT): above it,
+    # joins, sorts and aggregates spill to <warehouse>.tmp; without it DuckDB takes 80% of the machine.
+    memory_limit: str = DEFAULT_MEMORY_LIMIT
     limits: InputLimits = InputLimits()
     # Where the pulls keep their cursors (NETPULSE_PULL_STATE): beside the landing zone, never in
     # the warehouse, so a lost warehouse loses no cursor and a pull takes no warehouse lock.
@@ -186,6 +202,7 @@ class Settings:
             lock_attempts=int(env.get("NETPULSE_LOCK_ATTEMPTS", "6")),
             lock_wait_seconds=float(env.get("NETPULSE_LOCK_WAIT_SECONDS", "0.5")),
             workers=max(1, int(env.get("NETPULSE_WORKERS") or os.cpu_count() or 1)),
+            memory_limit=memory_limit(env.get("NETPULSE_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT),
             limits=InputLimits.from_env(),
             pull_state=Path(env["NETPULSE_PULL_STATE"]) if env.get("NETPULSE_PULL_STATE") else None,
         )

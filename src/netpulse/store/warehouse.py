@@ -97,6 +97,7 @@ def open_warehouse(settings: Settings, *, read_only: bool = False) -> Iterator[d
     con = connect(settings.warehouse, read_only=read_only,
                   attempts=settings.lock_attempts, wait_seconds=settings.lock_wait_seconds)
     try:
+        con.execute(f"set memory_limit = '{settings.memory_limit}'")  # checked by Settings
         if not read_only:
             apply_ddl(con)
         yield con

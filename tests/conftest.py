@@ -60,7 +60,7 @@ TIERS = {
              "layers", "pack_disclosure", "safe_text", "stage_versions", "stages", "validation", "vendor_attendance",
              "vendor_forum", "vendor_survey", "vendor_api_servers", "warning_signs", "instruments", "demo_data",
              "interactions_plan", "notify", "watch", "pull_client", "vendor_api_files",
-             "vendor_api_servers_oauth"),
+             "vendor_api_servers_oauth", "workers"),
     "warehouse": ("build", "diffusion", "disclosure_shared", "docs", "erasure", "extract", "functions_and_roles",
                   "graph_decay", "incremental_build", "incremental_property", "indicators", "key_feature_declaration",
                   "loading", "loading_batches", "models", "participation", "snapshot", "source_registry",

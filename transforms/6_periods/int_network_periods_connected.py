@@ -31,6 +31,7 @@ from staging.int_network_period_ties as ties
 inner join graphs using (network_id, grain, period_start)
 order by graphs.graph
 """
+PART_TIES = 2_000_000  # ties a worker is given at a time (tens of MB)
 TEXT_MEASURES = {"structural_phase", "structural_phase_rule"}
 COUNT_MEASURES = {"components"}
 
@@ -40,14 +41,13 @@ def build(con, context) -> None:
 
     workers = context.workers
     graphs = con.execute(GRAPHS).df()
-    ties = con.execute(NUMBERED_TIES).fetchnumpy()
-    graph, member_a, member_b = (np.asarray(ties[c]) for c in ("graph", "member_a", "member_b"))
-    edge_start = np.searchsorted(graph, np.arange(len(graphs) + 1))
-    parallel = len(graph) >= runtime.PARALLEL_TIES
-    parts = runtime.by_network(graphs["network_id"], graphs["ties"], workers, parallel)
-    rows = workers.map(runtime.graph_part, [
-        (graph[edge_start[lo]:edge_start[hi]], member_a[edge_start[lo]:edge_start[hi]],
-         member_b[edge_start[lo]:edge_start[hi]]) for lo, hi, _ in parts],
+    parallel = int(graphs["ties"].sum()) >= runtime.PARALLEL_TIES
+    parts = runtime.by_network(graphs["network_id"], graphs["ties"], workers, parallel, most=PART_TIES)
+    ties = np.asarray(graphs["ties"], dtype=np.int64)
+    # Read part by part as the workers take them: the ties of every network at once would be
+    # gigabytes at ten million events.
+    rows = workers.map(runtime.graph_part, runtime.fetch_parts(
+        con, NUMBERED_TIES, [int(ties[lo:hi].sum()) for lo, hi, _ in parts], ("graph", "member_a", "member_b")),
         what="graph measures", networks=[n for _, _, n in parts], parallel=parallel)
     measures = pd.DataFrame([row for part in rows for row in part], columns=GRAPH_COLUMNS[3:])
     measures = pd.concat([graphs[["network_id", "grain", "period_start"]].reset_index(drop=True), measures], axis=1)

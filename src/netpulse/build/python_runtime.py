@@ -71,18 +71,23 @@ def instrument_items() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["instrument", "item", "key_feature"])
 
 
-def by_network(network_ids: pd.Series, weights, workers: Workers, parallel: bool) -> list[tuple[int, int, int]]:
+def by_network(network_ids: pd.Series, weights, workers: Workers, parallel: bool,
+               most: int | None = None) -> list[tuple[int, int, int]]:
     """Cut rows sorted by network into parts of whole networks: (first row, end row, networks).
 
-    One part when the work stays in this process; several of about equal weight for the workers.
+    One part when the work stays in this process; several of about equal weight for the workers,
+    each of about ``most`` at most when given (a network is never cut).
     """
     if not len(network_ids):
         return []
     starts = np.flatnonzero(np.r_[True, network_ids.to_numpy()[1:] != network_ids.to_numpy()[:-1]])
     ends = np.r_[starts[1:], len(network_ids)]
     weight = np.add.reduceat(np.asarray(weights, dtype=np.int64), starts)
+    count = workers.parts if parallel else 1
+    if parallel and most:  # parts of at most about ``most``: what one worker holds at a time
+        count = max(count, -(-int(weight.sum()) // most))
     parts = []
-    for group in split(list(weight), workers.parts if parallel else 1):
+    for group in split(list(weight), count):
         parts.append((int(starts[group[0]]), int(ends[group[-1]]), len(group)))
     return parts
 
@@ -102,3 +107,29 @@ def stages_part(periods: pd.DataFrame, rule_sets: list[StageRules], current: str
 def warnings_part(periods: pd.DataFrame, signs: WarningSignRules) -> pd.DataFrame:
     return detect_warning_signs(periods, signs)
 
+
+
+def fetch_parts(con: duckdb.DuckDBPyConnection, sql: str, sizes: list[int], columns: tuple[str, ...]):
+    """The rows of ``sql`` as numpy arrays, ``sizes[i]`` rows for part i, read as they are asked for.
+
+    One query, streamed: DuckDB sorts within its memory limit and hands over a chunk at a time, so
+    Python holds one part (and a chunk) rather than the whole result.
+    """
+    con.execute(sql)
+    held: list[pd.DataFrame] = []
+    rows = 0
+    for size in sizes:
+        while rows < size:
+            chunk = con.fetch_df_chunk(CHUNK_VECTORS)
+            if chunk.empty:
+                raise RuntimeError(f"expected {size - rows} more rows than the query gave")
+            held.append(chunk)
+            rows += len(chunk)
+        frame = pd.concat(held, ignore_index=True) if len(held) > 1 else held[0] if held else pd.DataFrame(
+            {c: np.array([], dtype=np.int64) for c in columns})
+        part, rest = frame.iloc[:size], frame.iloc[size:]
+        held, rows = ([rest] if len(rest) else []), len(rest)
+        yield tuple(part[c].to_numpy() for c in columns)
+
+
+CHUNK_VECTORS = 128  # DuckDB vectors (2,048 rows) per fetch: a quarter of a million rows

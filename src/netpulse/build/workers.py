@@ -16,7 +16,8 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import forkserver
@@ -71,35 +72,55 @@ class Workers:
         """How many parts to cut a large input into."""
         return self.count * PARTS_PER_WORKER if self.count > 1 else 1
 
-    def map(self, function: Callable, parts: Sequence[tuple], *, what: str, networks: Sequence[int],
+    def map(self, function: Callable, parts: Iterable[tuple], *, what: str, networks: Sequence[int],
             parallel: bool) -> list:
         """``function(*part)`` for every part, in order; on the worker processes if ``parallel``.
 
         ``networks`` is how many networks each part holds, for the "networks n of N" progress line.
+        ``parts`` may be a generator: a part is taken from it only when a worker is about to be free
+        (at most one waiting per worker), so a model can read its input part by part instead of
+        holding all of it.
         """
         progress = Progress(f"{what}: networks", sum(networks))
-        if self.count < 2 or len(parts) < 2 or not parallel:
-            results = []
-            for part, count in zip(parts, networks, strict=True):
-                results.append(function(*part))
-                progress.advance(count)
+        remaining = iter(parts)
+        results: list = []
+
+        def here(part: tuple, count: int) -> None:
+            results.append(function(*part))
+            progress.advance(count)
+
+        counts = iter(networks)
+        if self.count < 2 or len(networks) < 2 or not parallel:
+            for part, count in zip(remaining, counts, strict=True):
+                here(part, count)
             return results
-        results = []
+        pending: deque = deque()  # (future, part, networks), in order
         try:
-            futures = [self.pool().submit(function, *part) for part in parts]
-            for future, count in zip(futures, networks, strict=True):
-                results.append(future.result())
-                progress.advance(count)
+            for part, count in zip(remaining, counts, strict=True):
+                pending.append((None, part, count))  # held until its result is in, should the pool break
+                pending[-1] = (self.pool().submit(function, *part), part, count)
+                while len(pending) > self.count or (pending and pending[0][0].done()):
+                    self._collect(pending, results, progress)
+            while pending:
+                self._collect(pending, results, progress)
         except BrokenProcessPool as exc:
             # A worker could not start or died (e.g. a script that starts a build without an
             # ``if __name__ == "__main__":`` guard, which every worker would run again).
             log.warning("worker processes failed (%s); computing %s in this process", exc, what)
             self.__exit__()
             self.count = 1
-            for part, count in zip(parts[len(results):], networks[len(results):], strict=True):
-                results.append(function(*part))
-                progress.advance(count)
+            for _, part, count in pending:
+                here(part, count)
+            for part, count in zip(remaining, counts, strict=True):
+                here(part, count)
         return results
+
+    @staticmethod
+    def _collect(pending: deque, results: list, progress: Progress) -> None:
+        future, _, count = pending[0]
+        results.append(future.result())
+        progress.advance(count)
+        pending.popleft()
 
 
 def split(weights: Sequence[int], parts: int) -> list[list[int]]:

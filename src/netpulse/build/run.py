@@ -41,7 +41,13 @@ from netpulse.errors import NetpulseError
 from netpulse.measures.stages import current_rules, load_rule_sets
 from netpulse.measures.warning_signs import load_warning_signs
 from netpulse.progress import Progress
-from netpulse.quality.validation import ValidationReport, publish_data_docs, store_validation, validate_frame
+from netpulse.quality.validation import (
+    ValidationReport,
+    publish_data_docs,
+    store_validation,
+    suite_columns,
+    validate_frame,
+)
 from netpulse.store.snapshot import publish_snapshot
 from netpulse.store.warehouse import open_warehouse
 
@@ -197,9 +203,14 @@ def _commit(con: duckdb.DuckDBPyConnection, plan: BuildPlan, state: _Build, writ
     try:
         names = write()
         source = f"{catalog}." if catalog else ""
-        periods = con.execute(f"select * from {source}indicators.network_period").df()
+        periods = con.execute(f"select count(*) from {source}indicators.network_period").fetchone()[0]
         for suite, (table, sql) in INDICATOR_SUITES.items():
-            frame = periods if table == "indicators.network_period" else con.execute(sql.format(source=source)).df()
+            # Only the columns its rules name (a missing one is left to the rule that expects it).
+            present = {c for (c,) in con.execute(
+                "select column_name from duckdb_columns() where database_name = ? "
+                "and schema_name || '.' || table_name = ?", [catalog or _catalog(con), table]).fetchall()}
+            named = ", ".join(f'"{c}"' for c in sorted(suite_columns(suite) & present))
+            frame = con.execute(sql.format(source=source, columns=named or "*")).df()
             validation = validate_frame(suite, frame)
             state.validations.append((validation, state.run_id, table))
             store_validation(con, validation, run_id=state.run_id, build_id=state.build_id)
@@ -219,7 +230,7 @@ def _commit(con: duckdb.DuckDBPyConnection, plan: BuildPlan, state: _Build, writ
     finally:
         if state.validations:
             publish_data_docs(state.validations, state.settings.data_docs, run_id=state.run_id, part="indicators")
-    return BuildReport(state.build_id, state.run_id, names, len(periods), state.stage_rules_version,
+    return BuildReport(state.build_id, state.run_id, names, periods, state.stage_rules_version,
                        state.model_seconds, kind=plan.kind, networks_built=list(plan.networks),
                        networks_total=plan.total, last_build=plan.last_build, reason=plan.reason)
 
@@ -228,8 +239,9 @@ def _commit(con: duckdb.DuckDBPyConnection, plan: BuildPlan, state: _Build, writ
 # Each reads the rows the build built: every row of a full build, the rebuilt networks' rows
 # (in the scratch catalog, ``{source}``) of an incremental one.
 INDICATOR_SUITES = {
-    "indicators": ("indicators.network_period", "select * from {source}indicators.network_period"),
-    "key_feature_scores": ("indicators.network_indicators", "select * from {source}indicators.network_indicators "
+    "indicators": ("indicators.network_period", "select {columns} from {source}indicators.network_period"),
+    "key_feature_scores": ("indicators.network_indicators",
+                           "select {columns} from {source}indicators.network_indicators "
                            "where family in ('key feature', 'key feature component')"),
 }
 
@@ -269,6 +281,10 @@ def _record_build(con, state: _Build, status: str, error: str | None, names: lis
          versions["key_features_version"], versions["warning_signs_version"], status, error, state.last_delivery,
          ", ".join(names), state.started_at, _utc_now(), plan.kind, len(plan.networks), state.definitions],
     )
+
+
+def _catalog(con: duckdb.DuckDBPyConnection) -> str:
+    return con.execute("select current_database()").fetchone()[0]
 
 
 def latest_periods(con: duckdb.DuckDBPyConnection, grain: str = "quarter") -> pd.DataFrame:

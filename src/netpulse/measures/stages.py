@@ -517,28 +517,29 @@ def _override_for(rules: StageRules, network: str, grain: str, period_start: Any
     return covering[-1] if covering else None
 
 
-def classify(periods: pd.DataFrame, rules: StageRules) -> pd.DataFrame:
+def classify(periods: pd.DataFrame, rules: StageRules, *, signalled: pd.DataFrame | None = None) -> pd.DataFrame:
     """Stage and reason for every period, with hysteresis on the way down.
 
     Returns the input with ``evidence_stage``, ``stage``, ``stage_reason``,
     ``next_stage_needs``, ``next_stage_basis`` (see :func:`next_stage_needs`), ``stage_override``
     (who set the stage by hand, when and why; None when the rules gave it) and
     ``stage_rules_version`` added (no rows in, no rows out). A stage set by hand replaces the
-    rules' stage and hysteresis continues from it.
+    rules' stage and hysteresis continues from it. ``signalled``: the periods with
+    :func:`add_signals` already added for rules of the same windows (they depend on nothing else).
     """
     token = _LABELS.set({f.column: f.label for f in active_key_features().features})
     try:
-        return _classify(periods, rules)
+        return _classify(periods, rules, signalled)
     finally:
         _LABELS.reset(token)
 
 
-def _classify(periods: pd.DataFrame, rules: StageRules) -> pd.DataFrame:
+def _classify(periods: pd.DataFrame, rules: StageRules, signalled: pd.DataFrame | None = None) -> pd.DataFrame:
     if periods.empty:
         return periods.reset_index(drop=True).assign(
             **{c: pd.Series(dtype=object) for c in ("evidence_stage", "stage", "stage_reason", "next_stage_needs",
                                                     "next_stage_basis", "stage_override", "stage_rules_version")})
-    periods = add_signals(periods, rules)
+    periods = add_signals(periods, rules) if signalled is None else signalled.copy()
     evidence_stages, stages, reasons, needs, bases, overridden = [], [], [], [], [], []
     for (_, grain), group in periods.groupby(["network_id", "grain"], sort=False):
         hold = rules.hold_periods[grain]
@@ -593,6 +594,12 @@ def classify_versions(periods: pd.DataFrame, rule_sets: list[StageRules], curren
         raise ConfigError(f"stage rules: each version must be given once, not {versions}")
     if current_version not in versions:
         raise ConfigError(f"stage rules: the current version {current_version!r} is not among {versions}")
-    frames = [classify(periods, rules).assign(is_current_rules=rules.version == current_version)
-              for rules in rule_sets]
+    signalled: dict[tuple, pd.DataFrame] = {}  # the signals depend on the windows only: once per windows
+    frames = []
+    for rules in rule_sets:
+        windows = tuple(sorted(rules.window.items()))
+        if windows not in signalled and not periods.empty:
+            signalled[windows] = add_signals(periods, rules)
+        frames.append(classify(periods, rules, signalled=signalled.get(windows))
+                      .assign(is_current_rules=rules.version == current_version))
     return pd.concat(frames, ignore_index=True)

@@ -57,3 +57,13 @@ def test_a_window_looks_back_within_its_network_and_grain_only():
     assert trailing(periods, periods["value"], {"month": 2}, "sum").tolist() == [5.0, 6.0, 3.0, 9.0]
     with pytest.raises(ValueError, match="how must be one of"):
         trailing(periods, periods["value"], WINDOWS, "median")
+
+
+def test_network_runs_are_the_rows_of_each_network_and_grain_in_order():
+    from netpulse.measures.windows import network_runs
+
+    periods = pd.DataFrame({"network_id": ["a", "a", "a", "b", "b", "c"],
+                            "grain": ["month", "month", "quarter", "month", "quarter", "month"]})
+    assert network_runs(periods) == [(0, 2, "month"), (2, 3, "quarter"), (3, 4, "month"), (4, 5, "quarter"),
+                                     (5, 6, "month")]
+    assert network_runs(periods.iloc[:0]) == []

@@ -28,7 +28,7 @@ from netpulse.config.settings import layered_config_files, methodology_file, pro
 from netpulse.config.yaml_files import read_yaml
 from netpulse.errors import ConfigError
 from netpulse.measures.stage_overrides import StageOverride, load_overrides
-from netpulse.measures.windows import trailing
+from netpulse.measures.windows import network_runs, trailing
 
 OPERATORS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt,
              "==": operator.eq, "in": lambda observed, allowed: observed in allowed}
@@ -541,10 +541,11 @@ def _classify(periods: pd.DataFrame, rules: StageRules, signalled: pd.DataFrame 
                                                     "next_stage_basis", "stage_override", "stage_rules_version")})
     periods = add_signals(periods, rules) if signalled is None else signalled.copy()
     evidence_stages, stages, reasons, needs, bases, overridden = [], [], [], [], [], []
-    for (_, grain), group in periods.groupby(["network_id", "grain"], sort=False):
+    records = periods.to_dict("records")  # add_signals sorted them by network, grain and period
+    for lo, hi, grain in network_runs(periods):
         hold = rules.hold_periods[grain]
         current, pending, reached_emerging = None, 0, False
-        for metrics in group.to_dict("records"):
+        for metrics in records[lo:hi]:
             metrics["reached_emerging_before"] = reached_emerging
             evidence, because = _evidence(rules, metrics, grain)
             if current is None or rules.rank(evidence) >= rules.rank(current):

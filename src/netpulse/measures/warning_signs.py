@@ -20,7 +20,7 @@ import pandas as pd
 from netpulse.config.settings import methodology_file, project_path
 from netpulse.config.yaml_files import read_yaml
 from netpulse.errors import ConfigError
-from netpulse.measures.windows import trailing
+from netpulse.measures.windows import network_runs, trailing
 
 KEYS = ["network_id", "grain", "period_start"]
 COLUMNS = [*KEYS, "warning_sign", "severity", "value", "threshold", "evidence", "periods_held", "held_since",
@@ -155,11 +155,12 @@ def detect_warning_signs(periods: pd.DataFrame, rules: WarningSignRules) -> pd.D
     """Every sign in every period where it holds, with severity and consecutive periods held."""
     if periods.empty:
         return pd.DataFrame(columns=COLUMNS)
-    periods = _with_trailing(periods, rules)
+    periods = _with_trailing(periods, rules)  # sorted by network, grain and period: each network x grain a run
     rows = []
-    for (_, grain), group in periods.groupby(["network_id", "grain"], sort=False):
+    every = periods.to_dict("records")
+    for lo, hi, grain in network_runs(periods):
         window, escalate = rules.window[grain], rules.escalate_after[grain]
-        records = group.to_dict("records")
+        records = every[lo:hi]
         for sign in rules.signs:
             held, since = 0, None
             for row in records:

@@ -35,3 +35,14 @@ def trailing(periods: pd.DataFrame, values: pd.Series, windows: dict[str, int], 
         rolled = series.groupby(networks, sort=False).rolling(windows[grain], min_periods=1).agg(how)
         result.loc[rolled.index.get_level_values(-1)] = rolled.to_numpy()
     return result
+
+
+def network_runs(periods: pd.DataFrame) -> list[tuple[int, int, str]]:
+    """(first row, end row, grain) of each network x grain of periods sorted by network, grain, period.
+
+    For walking a network's periods in order over one ``to_dict("records")`` of the whole frame:
+    converting each network's rows on their own cost more than the rules applied to them.
+    """
+    keys = list(zip(periods["network_id"], periods["grain"], strict=True))
+    starts = [i for i in range(len(keys)) if i == 0 or keys[i] != keys[i - 1]]
+    return [(lo, hi, keys[lo][1]) for lo, hi in zip(starts, [*starts[1:], len(keys)], strict=True)]

@@ -45,4 +45,5 @@ def network_runs(periods: pd.DataFrame) -> list[tuple[int, int, str]]:
     """
     keys = list(zip(periods["network_id"], periods["grain"], strict=True))
     starts = [i for i in range(len(keys)) if i == 0 or keys[i] != keys[i - 1]]
-    return [(lo, hi, keys[lo][1]) for lo, hi in zip(starts, [*starts[1:], len(keys)], strict=True)]
+    ends = [*starts[1:], len(keys)] if starts else []
+    return [(lo, hi, keys[lo][1]) for lo, hi in zip(starts, ends, strict=True)]

@@ -50,7 +50,7 @@ browsers:
 	else echo "make browsers: chromium/poppler-utils missing and not root with apt-get; their tests will skip"; fi
 
 clean:
-	rm -rf var warehouse/*.duckdb warehouse/*.duckdb.wal
+	rm -rf var warehouse/*.duckdb warehouse/*.duckdb.wal warehouse/*.duckdb.tmp
 
 # Figures, not assertions. SHAPES are the landing zones bench_pipeline.py times `netpulse run` on
 # (1M, 10M, small = 20 networks and 50,000 events, or a number of events such as 300k), e.g.

@@ -39,3 +39,18 @@ def test_a_limit_that_is_not_an_amount_is_refused_naming_the_setting(monkeypatch
     monkeypatch.setenv("NETPULSE_MEMORY_LIMIT", text)
     with pytest.raises(ConfigError, match="NETPULSE_MEMORY_LIMIT must be an amount such as 2GiB"):
         Settings.from_env()
+
+
+def test_duckdb_spills_into_a_folder_only_the_data_team_can_read(tmp_path):
+    settings = make_settings(tmp_path)
+    folder = tmp_path / "warehouse.duckdb.tmp"
+    folder.mkdir(mode=0o755)  # as DuckDB or an older netpulse may have left it
+    with open_warehouse(settings) as con:
+        assert con.execute("select current_setting('temp_directory')").fetchone()[0] == str(folder)
+        # A sort larger than the limit still completes.
+        con.execute("set memory_limit = '64MB'")
+        con.execute("set preserve_insertion_order = false")
+        count = con.execute("select count(*) from (select md5(range::varchar) as h from range(3000000) "
+                            "order by h)").fetchone()[0]
+        assert count == 3_000_000
+    assert folder.stat().st_mode & 0o777 == 0o700

@@ -21,6 +21,7 @@ from netpulse.errors import ConfigError, WarehouseLocked
 
 log = logging.getLogger(__name__)
 WAREHOUSE_MODE = 0o600
+SPILL_MODE = 0o700
 
 
 def _is_lock_error(exc: Exception) -> bool:
@@ -92,12 +93,32 @@ def _command_line(pid: int) -> str:
     return " ".join(Path(words[0]).name if i == 0 else w for i, w in enumerate(words))[:160]
 
 
+def spill_directory(warehouse: Path) -> Path:
+    """``<warehouse>.tmp``: where DuckDB spills above its memory limit, ``0700`` like the warehouse.
+
+    What spills is the warehouse's own rows (raw e-mails and names among them): DuckDB would
+    create the folder with the umask's ``0750``, readable by the group analysts may be in.
+    """
+    folder = warehouse.with_name(f"{warehouse.name}.tmp")
+    try:
+        folder.mkdir(mode=SPILL_MODE, exist_ok=True)
+        os.chmod(folder, SPILL_MODE)  # also when an older netpulse or DuckDB made it wider
+    except PermissionError:
+        pass  # a reader on another account: the data team's folder stays as it is
+    return folder
+
+
+def _quoted(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
 @contextmanager
 def open_warehouse(settings: Settings, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     con = connect(settings.warehouse, read_only=read_only,
                   attempts=settings.lock_attempts, wait_seconds=settings.lock_wait_seconds)
     try:
         con.execute(f"set memory_limit = '{settings.memory_limit}'")  # checked by Settings
+        con.execute(f"set temp_directory = '{_quoted(spill_directory(settings.warehouse))}'")
         if not read_only:
             apply_ddl(con)
         yield con

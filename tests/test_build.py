@@ -20,16 +20,25 @@ def test_a_build_on_an_empty_warehouse_succeeds_with_no_periods(settings):
     assert query(settings, "select status from meta.builds") == [("succeeded",)]
 
 
-def test_a_failing_model_leaves_the_previous_build_visible_and_records_the_failure(settings, tmp_path, monkeypatch):
+def _built_once(settings):
     write_csv(settings.landing, "net", "attendance", "jan.csv", ATTENDANCE_HEADER,
               [attendance_row("m1", "2026-01-15T10:00:00", "a@x.example")])
     ingest(settings)
-    first = build(settings)
+    return build(settings)
 
-    # A copy of the project whose indicator layer gains a model that fails at run time.
+
+def _project_copy(tmp_path):
+    """A copy of the project's folders, for a test to change (NETPULSE_PROJECT_DIR)."""
     project = tmp_path / "project"
     for folder in ("transforms", "expectations", "warehouse", "config"):
         shutil.copytree(project_dir() / folder, project / folder)
+    return project
+
+
+def test_a_failing_model_leaves_the_previous_build_visible_and_records_the_failure(settings, tmp_path, monkeypatch):
+    first = _built_once(settings)
+    # A copy of the project whose indicator layer gains a model that fails at run time.
+    project = _project_copy(tmp_path)
     (project / "transforms" / "7_indicators" / "broken_model.sql").write_text(
         "select 1 / 0 as x from indicators.network_period where error('deliberate failure') is null")
     monkeypatch.setenv("NETPULSE_PROJECT_DIR", str(project))
@@ -44,15 +53,9 @@ def test_a_failing_model_leaves_the_previous_build_visible_and_records_the_failu
 
 
 def test_indicator_rows_that_fail_their_suite_roll_the_build_back(settings, tmp_path, monkeypatch):
-    write_csv(settings.landing, "net", "attendance", "jan.csv", ATTENDANCE_HEADER,
-              [attendance_row("m1", "2026-01-15T10:00:00", "a@x.example")])
-    ingest(settings)
-    first = build(settings)
-
+    first = _built_once(settings)
     # A copy of the project whose indicators suite allows no attendance at all.
-    project = tmp_path / "project"
-    for folder in ("transforms", "expectations", "warehouse", "config"):
-        shutil.copytree(project_dir() / folder, project / folder)
+    project = _project_copy(tmp_path)
     suite_file = project / "expectations" / "indicators.json"
     suite = json.loads(suite_file.read_text(encoding="utf-8"))
     suite["expectations"].append({"type": "expect_column_values_to_be_between", "meta": {},

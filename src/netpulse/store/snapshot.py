@@ -130,9 +130,13 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, warehouse: Path, *, force: 
     home = con.execute("select current_database()").fetchone()[0]
     layout = _layout(con)
     swap = None if force else _networks_to_swap(con, target, layout)
-    if swap is not None:
-        shutil.copyfile(target, temporary)  # the previous snapshot is never written: a consistent copy
-    con.execute(f"attach '{_quoted(temporary)}' as analyst_snapshot")
+    try:
+        if swap is not None:
+            shutil.copyfile(target, temporary)  # the previous snapshot is never written: a consistent copy
+        con.execute(f"attach '{_quoted(temporary)}' as analyst_snapshot")
+    except BaseException:
+        temporary.unlink(missing_ok=True)  # a copy cut short (a full disk) is not left behind
+        raise
     try:
         # One transaction: a catalog change per statement costs milliseconds each on its own.
         con.execute("begin transaction")
